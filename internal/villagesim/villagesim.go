@@ -1,0 +1,194 @@
+// Package villagesim generates a deterministic synthetic customer base for
+// examples, tests and benchmarks: accounts with a segment and ARR, contacts
+// by persona in realistic numbers (many end users, few executives), people
+// joining and leaving over time, and a hidden true health per account and
+// persona that later stages (signals, renewals) are drawn from.
+//
+// The same Config always yields the same Base, bit for bit. Each account is
+// drawn from its own random stream, seeded by (Seed, account index), so the
+// first k accounts of a base of n are the accounts of a base of k.
+package villagesim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/villagecx/village/persona"
+)
+
+// Config describes the base to generate. The zero value of every field but
+// Accounts has a sensible default.
+type Config struct {
+	Seed     uint64
+	Accounts int
+	// Catalog defaults to persona.B2B().
+	Catalog *persona.Catalog
+	// Start and End bound the simulated history: contacts join and leave
+	// within it. End defaults to 2026-01-01 UTC, Start to two years before End.
+	Start, End time.Time
+	// ContactsPerPersona is the mean number of contacts of each persona in a
+	// small account; mid-market accounts have 2.5 times as many, enterprise
+	// accounts 6 times. It defaults to DefaultContactsPerPersona(); a
+	// persona it does not list gets 1.
+	ContactsPerPersona map[persona.ID]float64
+}
+
+// DefaultContactsPerPersona returns the mean contacts per persona of a small
+// account in the B2B catalog: a crowd of end users and technicians, a handful
+// of managers, and usually one executive or none.
+func DefaultContactsPerPersona() map[persona.ID]float64 {
+	return map[persona.ID]float64{
+		persona.EndUser:           6,
+		persona.TechnicalExpert:   1.6,
+		persona.DepartmentManager: 1.2,
+		persona.Champion:          0.6,
+		persona.LineOfBusiness:    0.7,
+		persona.FinanceExecutive:  0.6,
+		persona.Procurement:       0.4,
+		persona.CIO:               0.5,
+		persona.Security:          0.45,
+	}
+}
+
+// Segment sizes: how many times a small account's contacts each has, and
+// the median ARR.
+var segments = [...]struct {
+	name   string
+	share  float64
+	scale  float64
+	medARR float64
+}{
+	{"smb", 0.55, 1, 15_000},
+	{"mid-market", 0.30, 2.5, 80_000},
+	{"enterprise", 0.15, 6, 400_000},
+}
+
+// Truth is what the simulation knows and a vendor never sees: how healthy
+// an account really is, and how each persona in it really feels, on 0..100.
+type Truth struct {
+	Account string
+	Health  float64
+	// Persona holds each persona's true sentiment, indexed like the catalog.
+	Persona []float64
+}
+
+// Base is a generated customer base. Accounts and Truth are parallel.
+type Base struct {
+	Catalog  *persona.Catalog
+	Start    time.Time
+	End      time.Time
+	Accounts []persona.Account
+	Truth    []Truth
+}
+
+// Generate builds a base from cfg. It fails only on an invalid Config.
+func Generate(cfg Config) (*Base, error) {
+	if cfg.Accounts < 0 {
+		return nil, fmt.Errorf("villagesim: Accounts = %d, want >= 0", cfg.Accounts)
+	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = persona.B2B()
+	}
+	if cfg.End.IsZero() {
+		cfg.End = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if cfg.Start.IsZero() {
+		cfg.Start = cfg.End.AddDate(-2, 0, 0)
+	}
+	if !cfg.Start.Before(cfg.End) {
+		return nil, fmt.Errorf("villagesim: Start %v is not before End %v", cfg.Start, cfg.End)
+	}
+	if cfg.ContactsPerPersona == nil {
+		cfg.ContactsPerPersona = DefaultContactsPerPersona()
+	}
+	b := &Base{
+		Catalog:  cfg.Catalog,
+		Start:    cfg.Start,
+		End:      cfg.End,
+		Accounts: make([]persona.Account, cfg.Accounts),
+		Truth:    make([]Truth, cfg.Accounts),
+	}
+	for i := range cfg.Accounts {
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+		b.Accounts[i], b.Truth[i] = genAccount(rng, &cfg, i)
+	}
+	return b, nil
+}
+
+func genAccount(rng *rand.Rand, cfg *Config, i int) (persona.Account, Truth) {
+	seg := segments[len(segments)-1]
+	u := rng.Float64()
+	for _, s := range segments {
+		if u < s.share {
+			seg = s
+			break
+		}
+		u -= s.share
+	}
+	id := fmt.Sprintf("acct-%05d", i)
+	acct := persona.Account{
+		ID:      id,
+		Name:    companyName(rng),
+		Segment: seg.name,
+		ARR:     math.Round(seg.medARR * math.Exp(0.5*rng.NormFloat64())),
+		Renewal: cfg.End.Add(time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).Truncate(24 * time.Hour),
+	}
+	health := clamp(62+18*rng.NormFloat64(), 3, 97)
+	truth := Truth{Account: id, Health: health, Persona: make([]float64, cfg.Catalog.Len())}
+	span := cfg.End.Sub(cfg.Start)
+	for pi, p := range cfg.Catalog.Personas() {
+		truth.Persona[pi] = clamp(health+12*rng.NormFloat64(), 0, 100)
+		mean, ok := cfg.ContactsPerPersona[p.ID]
+		if !ok {
+			mean = 1
+		}
+		n := poisson(rng, mean*seg.scale)
+		for k := range n {
+			c := persona.Contact{
+				ID:      fmt.Sprintf("%s-%s-%d", id, p.ID, k),
+				Account: id,
+				Persona: p.ID,
+				Title:   string(p.Name),
+			}
+			// Most people were there before the window; a third joined during it.
+			if rng.Float64() < 0.33 {
+				c.Joined = cfg.Start.Add(time.Duration(rng.Int64N(int64(span)))).Truncate(24 * time.Hour)
+			} else {
+				c.Joined = cfg.Start.Add(-time.Duration(rng.Int64N(int64(3 * 365 * 24 * time.Hour)))).Truncate(24 * time.Hour)
+			}
+			// A quarter leave, after a tenure of a year and a half on average.
+			if rng.Float64() < 0.25 {
+				tenure := time.Duration(rng.ExpFloat64() * float64(540*24*time.Hour))
+				if left := c.Joined.Add(tenure).Truncate(24 * time.Hour); left.After(c.Joined) && left.Before(cfg.End) {
+					c.Left = left
+				}
+			}
+			acct.Contacts = append(acct.Contacts, c)
+		}
+	}
+	return acct, truth
+}
+
+// poisson draws from a Poisson distribution by Knuth's multiplication method,
+// which is exact and fast for the small means used here.
+func poisson(rng *rand.Rand, mean float64) int {
+	limit, k, p := math.Exp(-mean), 0, rng.Float64()
+	for p > limit {
+		k++
+		p *= rng.Float64()
+	}
+	return k
+}
+
+func clamp(x, lo, hi float64) float64 { return math.Min(math.Max(x, lo), hi) }
+
+var (
+	nameFirst = []string{"Acme", "Blue", "Cedar", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper", "Kestrel", "Lumen", "Maple", "Nimbus", "Orchid", "Pioneer", "Quartz", "Riverside", "Summit", "Tidal"}
+	nameLast  = []string{"Logistics", "Health", "Foods", "Systems", "Manufacturing", "Retail", "Energy", "Labs", "Partners", "Freight", "Clinics", "Insurance"}
+)
+
+func companyName(rng *rand.Rand) string {
+	return nameFirst[rng.IntN(len(nameFirst))] + " " + nameLast[rng.IntN(len(nameLast))]
+}

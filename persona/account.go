@@ -1,0 +1,90 @@
+package persona
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"time"
+)
+
+// Contact is a person in an account, mapped to one persona.
+//
+// Tenure is the half-open interval [Joined, Left): a contact is active at t
+// when Joined <= t (inclusive: active from the instant they joined) and
+// t < Left (exclusive: gone from the instant they left). A zero Joined means
+// "since before records began"; a zero Left means "still there".
+type Contact struct {
+	ID      string    `json:"id"`
+	Account string    `json:"account"`
+	Persona ID        `json:"persona"`
+	Title   string    `json:"title,omitempty"`
+	Joined  time.Time `json:"joined,omitzero"`
+	Left    time.Time `json:"left,omitzero"`
+}
+
+// ActiveAt reports whether the contact is in the account at time t.
+func (c Contact) ActiveAt(t time.Time) bool {
+	return (c.Joined.IsZero() || !t.Before(c.Joined)) && (c.Left.IsZero() || t.Before(c.Left))
+}
+
+// Account is a customer account: the village of contacts, and what the
+// vendor earns from it. ARR is annual recurring revenue in the account's
+// currency; Renewal is the next renewal date (zero if unknown).
+type Account struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name,omitempty"`
+	Segment  string    `json:"segment,omitempty"`
+	ARR      float64   `json:"arr,omitempty"`
+	Renewal  time.Time `json:"renewal,omitzero"`
+	Contacts []Contact `json:"contacts,omitempty"`
+}
+
+// ActiveAt iterates over the contacts active at time t, in the order of
+// Contacts. The village at a time is a query over tenure, never a copy.
+func (a *Account) ActiveAt(t time.Time) iter.Seq[Contact] {
+	return func(yield func(Contact) bool) {
+		for _, c := range a.Contacts {
+			if c.ActiveAt(t) && !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// Validate checks the account against cat and reports every problem at once:
+// an empty account ID, a NaN, infinite or negative ARR, and for each contact
+// an empty or duplicate ID, an Account field naming another account (an empty
+// one is taken to mean this account), a persona the catalog does not know,
+// and a Left before Joined. An account with no contacts is valid: it is a
+// village nobody has mapped yet, and its coverage is zero.
+func (a *Account) Validate(cat *Catalog) error {
+	var errs []error
+	if a.ID == "" {
+		errs = append(errs, fieldErr("account.id", a.ID, ErrEmptyID))
+	}
+	if !(a.ARR >= 0) || math.IsInf(a.ARR, 1) {
+		errs = append(errs, fieldErr("account.arr", a.ARR, ErrInvalidValue))
+	}
+	seen := make(map[string]bool, len(a.Contacts))
+	for i, c := range a.Contacts {
+		path := fmt.Sprintf("account.contacts[%d]", i)
+		switch {
+		case c.ID == "":
+			errs = append(errs, fieldErr(path+".id", c.ID, ErrEmptyID))
+		case seen[c.ID]:
+			errs = append(errs, fieldErr(path+".id", c.ID, ErrDuplicateID))
+		}
+		seen[c.ID] = true
+		if c.Account != "" && c.Account != a.ID {
+			errs = append(errs, fieldErr(path+".account", c.Account, ErrWrongAccount))
+		}
+		if _, ok := cat.Persona(c.Persona); !ok {
+			errs = append(errs, fieldErr(path+".persona", string(c.Persona), ErrUnknownPersona))
+		}
+		if !c.Joined.IsZero() && !c.Left.IsZero() && c.Left.Before(c.Joined) {
+			errs = append(errs, fieldErr(path+".left", c.Left.Format(time.RFC3339), ErrInvalidTenure))
+		}
+	}
+	return errors.Join(errs...)
+}
