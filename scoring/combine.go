@@ -1,0 +1,144 @@
+package scoring
+
+import "math"
+
+// combine turns the persona scores in ws into group and account scores,
+// applies the veto cap, and fills the explanation in dst.
+func (s *Scorer) combine(dst *Result, ws *workspace) {
+	// Group level: which personas with weight were heard, and each group's minimum.
+	for p := range ws.persona {
+		pa := &ws.persona[p]
+		switch {
+		case !pa.heard && s.effWeight[p] > 0:
+			dst.Missing = append(dst.Missing, s.cat.At(p).ID)
+		case pa.heard && s.personaWeight[p] > 0:
+			dst.Coverage += s.effWeight[p]
+			g := &ws.group[s.personaGroup[p]]
+			if g.heardWeight == 0 || pa.theta < ws.persona[g.argmin].theta {
+				g.argmin = p
+			}
+			g.heardWeight += s.personaWeight[p]
+		}
+	}
+	dst.Coverage /= s.totalWeight
+
+	var groupTotal float64
+	for gi, g := range ws.group {
+		if g.heardWeight > 0 {
+			groupTotal += s.groupWeight[gi]
+		}
+	}
+
+	// Each heard persona's share of its group (the group's score is the
+	// share-weighted sum) and of the account.
+	for p := range ws.persona {
+		pa := &ws.persona[p]
+		if !pa.heard || s.personaWeight[p] == 0 {
+			continue
+		}
+		gi := s.personaGroup[p]
+		g := &ws.group[gi]
+		var share float64
+		switch {
+		case s.groupRule[gi] == RuleMean:
+			share = s.personaWeight[p] / g.heardWeight
+		case p == g.argmin:
+			share = 1
+		}
+		g.score += share * pa.theta
+		g.variance += share * share * pa.variance
+		if groupTotal > 0 {
+			pa.weight = share * s.groupWeight[gi] / groupTotal
+		}
+	}
+
+	for p := range ws.persona {
+		if pa := &ws.persona[p]; pa.heard {
+			dst.Personas = append(dst.Personas, s.personaScore(p, pa, dst.Baseline))
+			if pa.contacts == 1 {
+				dst.SingleThreaded = append(dst.SingleThreaded, s.cat.At(p).ID)
+			}
+		}
+	}
+	for gi, g := range ws.group {
+		if g.heardWeight > 0 {
+			gs := GroupScore{Group: s.groupIDs[gi], Rule: s.groupRule[gi], Score: g.score, StdErr: math.Sqrt(g.variance)}
+			if groupTotal > 0 {
+				gs.Weight = s.groupWeight[gi] / groupTotal
+			}
+			dst.Groups = append(dst.Groups, gs)
+		}
+	}
+	if groupTotal == 0 { // nobody with any weight was heard
+		dst.Low, dst.High = 0, 100
+		dst.Band = BandInsufficient
+		return
+	}
+
+	// Account level. The score is the baseline plus the contributions, summed
+	// in catalog order, so the explanation adds up to what is reported.
+	score, variance, sumW, sumW2 := dst.Baseline, 0.0, 0.0, 0.0
+	for i := range dst.Personas {
+		score += dst.Personas[i].Contribution
+	}
+	for p := range ws.persona {
+		if pa := &ws.persona[p]; pa.heard {
+			variance += pa.weight * pa.weight * pa.variance
+			sumW += pa.weight
+			sumW2 += pa.weight * pa.weight * pa.invKish
+		}
+	}
+	dst.Scored = true
+	dst.Score = score
+	dst.EffectiveN = sumW * sumW / sumW2
+	dst.StdErr = math.Sqrt(variance)
+	half := s.z * dst.StdErr
+	dst.Low, dst.High = clamp100(score-half), clamp100(score+half)
+
+	// The veto cap: the weakest veto holder below the threshold caps the account.
+	veto := -1
+	for p := range ws.persona {
+		if pa := &ws.persona[p]; pa.heard && s.veto[p] && pa.theta < s.model.VetoBelow &&
+			(veto < 0 || pa.theta < ws.persona[veto].theta) {
+			veto = p
+		}
+	}
+	if veto >= 0 {
+		v := &ws.persona[veto]
+		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta}
+		if v.theta < dst.Score {
+			dst.Veto.Applied = true
+			dst.VetoAdjustment = v.theta - dst.Score
+			dst.Score = v.theta
+			vhalf := s.z * math.Sqrt(v.variance)
+			dst.Low = clamp100(math.Min(dst.Low, v.theta-vhalf))
+			dst.High = clamp100(math.Min(dst.High, v.theta+vhalf))
+		}
+	}
+	dst.Band = s.band(dst.Score, dst.Coverage)
+}
+
+func (s *Scorer) personaScore(p int, pa *personaAcc, baseline float64) PersonaScore {
+	per := s.cat.At(p)
+	return PersonaScore{
+		Persona: per.ID, Group: per.Group,
+		Raw: pa.raw, Score: pa.theta, StdErr: math.Sqrt(pa.variance), N: pa.n,
+		Contacts: pa.contacts, Signals: pa.signals,
+		Weight: pa.weight, Contribution: pa.weight * (pa.theta - baseline), Veto: s.veto[p],
+	}
+}
+
+func (s *Scorer) band(score, coverage float64) string {
+	if coverage < s.model.MinCoverage {
+		return BandInsufficient
+	}
+	bands := s.model.Bands
+	for i := len(bands) - 1; i > 0; i-- {
+		if score >= bands[i].Min {
+			return bands[i].Name
+		}
+	}
+	return bands[0].Name
+}
+
+func clamp100(x float64) float64 { return math.Min(math.Max(x, 0), 100) }

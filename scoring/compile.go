@@ -1,0 +1,265 @@
+package scoring
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/villagecx/village/persona"
+)
+
+// Scorer is a compiled Model: validated once, with everything the hot path
+// needs precomputed. A *Scorer is immutable and safe for concurrent use.
+type Scorer struct {
+	model Model
+	cat   *persona.Catalog
+
+	metrics   []compiledMetric
+	metricIdx map[string]int
+
+	nMetrics      int
+	metricWeight  []float64 // [persona*nMetrics + metric]
+	personaGroup  []int     // persona -> group index
+	personaWeight []float64 // persona weight within its group
+	groupWeight   []float64
+	groupRule     []Rule
+	groupTotal    []float64 // sum of persona weights in the group
+	groupIDs      []string
+	effWeight     []float64 // persona's effective weight in the account
+	totalWeight   float64
+	veto          []bool
+
+	halfLife time.Duration
+	maxAge   time.Duration
+	z        float64 // normal quantile for the interval
+}
+
+type compiledMetric struct {
+	nps      bool
+	min      float64
+	max      float64
+	reversed bool
+}
+
+// normalise maps a raw value already known to be finite and in scale to 0..100.
+func (m *compiledMetric) normalise(v float64) float64 {
+	if m.nps {
+		switch {
+		case v >= 9:
+			return 100
+		case v >= 7:
+			return 50
+		default:
+			return 0
+		}
+	}
+	x := 100 * (v - m.min) / (m.max - m.min)
+	if m.reversed {
+		x = 100 - x
+	}
+	return x
+}
+
+// Compile validates model against cat and returns a Scorer. Every problem
+// is reported at once (errors.Join of *FieldError values naming the field
+// and value). The model is copied: later changes to it do not affect the
+// Scorer.
+func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
+	if cat == nil {
+		return nil, fieldErr("catalog", nil, ErrInvalidValue)
+	}
+	var errs []error
+	add := func(field string, value any, kind error) { errs = append(errs, fieldErr(field, value, kind)) }
+
+	s := &Scorer{
+		model:     cloneModel(model),
+		cat:       cat,
+		metricIdx: make(map[string]int, len(model.Metrics)),
+		nMetrics:  len(model.Metrics),
+	}
+	if len(model.Metrics) == 0 {
+		add("metrics", 0, ErrNoMetrics)
+	}
+	for i, m := range model.Metrics {
+		path := fmt.Sprintf("metrics[%d]", i)
+		if m.Name == "" {
+			add(path+".name", m.Name, ErrInvalidValue)
+		} else if _, dup := s.metricIdx[m.Name]; dup {
+			add(path+".name", m.Name, ErrDuplicate)
+		} else {
+			s.metricIdx[m.Name] = i
+		}
+		if !slices.Contains([]Kind{KindNPS, KindCSAT, KindCES, KindUsage, KindSentiment, KindCustom}, m.Kind) {
+			add(path+".kind", string(m.Kind), ErrUnknownKind)
+		}
+		if !finite(m.Min) || !finite(m.Max) || !(m.Min < m.Max) {
+			add(path+".max", m.Max, fmt.Errorf("%w: scale must be finite with min < max (min %v)", ErrInvalidValue, m.Min))
+		}
+		if m.Kind == KindNPS && (m.Min != 0 || m.Max != 10 || m.LowerIsBetter) {
+			add(path, m.Name, fmt.Errorf("%w: an NPS metric is on 0..10, higher is better", ErrInvalidValue))
+		}
+		if !validWeight(m.Weight) {
+			add(path+".weight", m.Weight, ErrInvalidValue)
+		}
+		s.metrics = append(s.metrics, compiledMetric{nps: m.Kind == KindNPS, min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
+	}
+
+	nP := cat.Len()
+	s.metricWeight = make([]float64, nP*len(model.Metrics))
+	s.personaGroup = make([]int, nP)
+	s.personaWeight = make([]float64, nP)
+	s.veto = make([]bool, nP)
+	for i, p := range cat.Personas() {
+		s.personaGroup[i], _ = cat.GroupIndex(p.Group)
+		s.personaWeight[i] = p.Weight
+		s.veto[i] = p.Veto
+		for m, metric := range model.Metrics {
+			s.metricWeight[i*s.nMetrics+m] = metric.Weight
+		}
+	}
+	seenP := make(map[persona.ID]bool)
+	for i, pw := range model.Personas {
+		path := fmt.Sprintf("personas[%d]", i)
+		pi, ok := cat.Index(pw.Persona)
+		switch {
+		case !ok:
+			add(path+".persona", string(pw.Persona), persona.ErrUnknownPersona)
+			continue
+		case seenP[pw.Persona]:
+			add(path+".persona", string(pw.Persona), ErrDuplicate)
+		}
+		seenP[pw.Persona] = true
+		if !validWeight(pw.Weight) {
+			add(path+".weight", pw.Weight, ErrInvalidValue)
+		}
+		s.personaWeight[pi] = pw.Weight
+		for _, name := range slices.Sorted(maps.Keys(pw.Metrics)) {
+			w := pw.Metrics[name]
+			mi, ok := s.metricIdx[name]
+			if !ok {
+				add(path+".metrics", name, ErrUnknownMetric)
+				continue
+			}
+			if !validWeight(w) {
+				add(fmt.Sprintf("%s.metrics[%q]", path, name), w, ErrInvalidValue)
+			}
+			s.metricWeight[pi*s.nMetrics+mi] = w
+		}
+	}
+
+	groups := cat.Groups()
+	s.groupWeight = make([]float64, len(groups))
+	s.groupRule = make([]Rule, len(groups))
+	s.groupIDs = make([]string, len(groups))
+	for i, g := range groups {
+		s.groupWeight[i], s.groupRule[i], s.groupIDs[i] = g.Weight, RuleMean, g.ID
+	}
+	seenG := make(map[string]bool)
+	for i, gw := range model.Groups {
+		path := fmt.Sprintf("groups[%d]", i)
+		gi, ok := cat.GroupIndex(gw.Group)
+		switch {
+		case !ok:
+			add(path+".group", gw.Group, persona.ErrUnknownGroup)
+			continue
+		case seenG[gw.Group]:
+			add(path+".group", gw.Group, ErrDuplicate)
+		}
+		seenG[gw.Group] = true
+		if !validWeight(gw.Weight) {
+			add(path+".weight", gw.Weight, ErrInvalidValue)
+		}
+		s.groupWeight[gi] = gw.Weight
+		switch gw.Rule {
+		case "", RuleMean:
+		case RuleMin:
+			s.groupRule[gi] = RuleMin
+		default:
+			add(path+".rule", string(gw.Rule), ErrUnknownRule)
+		}
+	}
+
+	inRange := func(field string, v, lo, hi float64) {
+		if !(v >= lo && v <= hi) {
+			add(field, v, fmt.Errorf("%w: want %v..%v", ErrInvalidValue, lo, hi))
+		}
+	}
+	inRange("veto_below", model.VetoBelow, 0, 100)
+	inRange("prior_mean", model.PriorMean, 0, 100)
+	inRange("min_coverage", model.MinCoverage, 0, 1)
+	if !(model.PriorStrength >= 0) || math.IsInf(model.PriorStrength, 0) {
+		add("prior_strength", model.PriorStrength, ErrInvalidValue)
+	}
+	if !(model.Spread > 0) || math.IsInf(model.Spread, 0) {
+		add("spread", model.Spread, fmt.Errorf("%w: want > 0", ErrInvalidValue))
+	}
+	if !(model.Confidence > 0 && model.Confidence < 1) {
+		add("confidence", model.Confidence, fmt.Errorf("%w: want strictly between 0 and 1", ErrInvalidValue))
+	}
+	if model.HalfLife < 0 {
+		add("half_life", model.HalfLife.String(), ErrInvalidValue)
+	}
+	if model.MaxAge < 0 {
+		add("max_age", model.MaxAge.String(), ErrInvalidValue)
+	}
+	if len(model.Bands) == 0 || model.Bands[0].Min != 0 {
+		add("bands", len(model.Bands), ErrBandOrder)
+	}
+	for i, b := range model.Bands {
+		if b.Name == "" {
+			add(fmt.Sprintf("bands[%d].name", i), b.Name, ErrInvalidValue)
+		}
+		if !(b.Min >= 0 && b.Min <= 100) || (i > 0 && !(b.Min > model.Bands[i-1].Min)) {
+			add(fmt.Sprintf("bands[%d].min", i), b.Min, ErrBandOrder)
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	s.groupTotal = make([]float64, len(groups))
+	for i, g := range s.personaGroup {
+		s.groupTotal[g] += s.personaWeight[i]
+	}
+	s.effWeight = make([]float64, nP)
+	for i, g := range s.personaGroup {
+		if s.groupTotal[g] > 0 {
+			s.effWeight[i] = s.groupWeight[g] * s.personaWeight[i] / s.groupTotal[g]
+		}
+		s.totalWeight += s.effWeight[i]
+	}
+	if !(s.totalWeight > 0) || math.IsInf(s.totalWeight, 0) {
+		return nil, fieldErr("personas", s.totalWeight, ErrNoWeight)
+	}
+	s.halfLife = time.Duration(model.HalfLife)
+	s.maxAge = time.Duration(model.MaxAge)
+	s.z = distuv.UnitNormal.Quantile(0.5 + model.Confidence/2)
+	return s, nil
+}
+
+// Model returns a copy of the model the Scorer was compiled from.
+func (s *Scorer) Model() Model { return cloneModel(s.model) }
+
+// Catalog returns the catalog the Scorer was compiled against.
+func (s *Scorer) Catalog() *persona.Catalog { return s.cat }
+
+func cloneModel(m Model) Model {
+	m.Metrics = slices.Clone(m.Metrics)
+	m.Groups = slices.Clone(m.Groups)
+	m.Bands = slices.Clone(m.Bands)
+	m.Personas = slices.Clone(m.Personas)
+	for i := range m.Personas {
+		m.Personas[i].Metrics = maps.Clone(m.Personas[i].Metrics)
+	}
+	return m
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func validWeight(w float64) bool { return w >= 0 && !math.IsInf(w, 1) }

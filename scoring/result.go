@@ -1,0 +1,111 @@
+package scoring
+
+import (
+	"time"
+
+	"github.com/villagecx/village/persona"
+)
+
+// PersonaScore is one persona's part in an account's score.
+type PersonaScore struct {
+	Persona persona.ID `json:"persona"`
+	Group   string     `json:"group"`
+	// Raw is the metric-weighted mean over the persona's contacts, before shrinkage.
+	Raw float64 `json:"raw"`
+	// Score is Raw shrunk toward the prior: (N*Raw + k*PriorMean)/(N + k).
+	Score float64 `json:"score"`
+	// StdErr is the standard error of Score: Spread/sqrt(N + k).
+	StdErr float64 `json:"std_err"`
+	// N is the effective number of contacts heard (Kish, averaged over metrics
+	// with the metric weights).
+	N float64 `json:"n"`
+	// Contacts is the number of distinct people heard; Signals the number of
+	// signals used.
+	Contacts int `json:"contacts"`
+	Signals  int `json:"signals"`
+	// Weight is the persona's share of the account score (0 for a persona in a
+	// min-rule group that is not the group's minimum).
+	Weight float64 `json:"weight"`
+	// Contribution is Weight*(Score - Baseline): what the persona moved the
+	// account score away from the baseline.
+	Contribution float64 `json:"contribution"`
+	Veto         bool    `json:"veto,omitempty"`
+}
+
+// GroupScore is one group's score, over the personas heard in it.
+type GroupScore struct {
+	Group  string  `json:"group"`
+	Rule   Rule    `json:"rule"`
+	Score  float64 `json:"score"`
+	StdErr float64 `json:"std_err"`
+	// Weight is the group's share of the account score.
+	Weight float64 `json:"weight"`
+}
+
+// Veto reports a veto persona heard below the model's VetoBelow. The zero
+// Veto (empty Persona) means no veto persona was below it.
+type Veto struct {
+	Persona persona.ID `json:"persona"`
+	Score   float64    `json:"score"`
+	// Applied is true when the persona's score was below the account score
+	// and so capped it.
+	Applied bool `json:"applied"`
+}
+
+// Result is an account's health score with its explanation.
+//
+// The score is additive: Baseline + the sum of Personas[i].Contribution (in
+// order) + VetoAdjustment == Score, within floating-point rounding.
+//
+// A Result filled by ScoreInto reuses its slices and scratch space on the
+// next call; keep a copy made with Clone if it must outlive that.
+type Result struct {
+	Account string    `json:"account"`
+	At      time.Time `json:"at"`
+	// Scored is false when no usable signal was heard: Score is then 0 and
+	// the band is BandInsufficient. An empty account is a defined result,
+	// never a NaN.
+	Scored bool    `json:"scored"`
+	Score  float64 `json:"score"`
+	// Low and High bound the score's interval at the model's Confidence.
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	StdErr float64 `json:"std_err"`
+	Band   string  `json:"band"`
+	// Coverage is the share of the model's total persona weight heard, in [0, 1].
+	Coverage float64 `json:"coverage"`
+	// Baseline is the model's PriorMean, from which contributions are measured.
+	Baseline       float64 `json:"baseline"`
+	VetoAdjustment float64 `json:"veto_adjustment"`
+	// Veto names the lowest veto persona heard below VetoBelow; its Persona
+	// is empty when there is none.
+	Veto Veto `json:"veto,omitzero"`
+	// Personas holds the personas heard, in catalog order; Groups the groups heard.
+	Personas []PersonaScore `json:"personas"`
+	Groups   []GroupScore   `json:"groups"`
+	// Missing lists the personas with weight in the model that were not heard.
+	Missing []persona.ID `json:"missing"`
+	// SingleThreaded lists the personas heard from exactly one person.
+	SingleThreaded []persona.ID `json:"single_threaded"`
+	// Dropped lists every signal not used, with the reason, in a canonical order.
+	Dropped []Dropped `json:"dropped"`
+	// EffectiveN is Kish's effective sample size of the people heard, given
+	// the weight each carries in the score.
+	EffectiveN float64 `json:"effective_n"`
+	// SignalsUsed counts the signals that went into the score.
+	SignalsUsed int `json:"signals_used"`
+
+	scratch *workspace // reused by ScoreInto
+}
+
+// Clone returns a deep copy of r that shares nothing with it.
+func (r *Result) Clone() Result {
+	c := *r
+	c.scratch = nil
+	c.Personas = append([]PersonaScore(nil), r.Personas...)
+	c.Groups = append([]GroupScore(nil), r.Groups...)
+	c.Missing = append([]persona.ID(nil), r.Missing...)
+	c.SingleThreaded = append([]persona.ID(nil), r.SingleThreaded...)
+	c.Dropped = append([]Dropped(nil), r.Dropped...)
+	return c
+}

@@ -1,0 +1,248 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/villagecx/village/persona"
+)
+
+// workspace is the scratch space of one scoring, kept in a Result so that
+// ScoreInto allocates nothing once the Result has grown to size.
+type workspace struct {
+	recs    []rec
+	byID    []int32 // account contact indices sorted by contact ID
+	metric  []metricAcc
+	persona []personaAcc
+	group   []groupAcc
+}
+
+type metricAcc struct {
+	sw, swx, sw2 float64 // sums over contacts of w, w*x, w^2
+}
+
+type personaAcc struct {
+	heard    bool
+	raw      float64
+	theta    float64 // shrunk score
+	variance float64
+	n        float64
+	invKish  float64 // sum over metrics of (W_m^2 / Kish_m), for the account's effective n
+	contacts int
+	signals  int
+	weight   float64 // share of the account score
+}
+
+type groupAcc struct {
+	heardWeight float64 // sum of the persona weights heard
+	score       float64
+	variance    float64
+	argmin      int
+}
+
+func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
+	w.recs = w.recs[:0]
+	w.byID = w.byID[:0]
+	w.metric = resize(w.metric, nMetrics)
+	w.persona = resize(w.persona, nPersonas)
+	w.group = resize(w.group, nGroups)
+}
+
+// resize returns s with length n and every element zero, reusing its array.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// Score scores acct at time at from signals. Bad signals are not errors:
+// each lands in Result.Dropped with its reason. The only error is an account
+// that lists the same contact ID twice (ErrDuplicateContact), because its
+// signals could not be attributed.
+//
+// Score is safe for concurrent use. The signals are not modified.
+func (s *Scorer) Score(acct persona.Account, signals []Signal, at time.Time) (Result, error) {
+	var r Result
+	err := s.ScoreInto(&r, acct, signals, at)
+	r.scratch = nil
+	return r, err
+}
+
+// ScoreInto is Score writing into a caller-owned Result, reusing its slices
+// and scratch space: once dst has grown to the size of the accounts scored,
+// it allocates nothing. dst must not be used by two goroutines at once.
+func (s *Scorer) ScoreInto(dst *Result, acct persona.Account, signals []Signal, at time.Time) error {
+	ws := s.begin(dst, &acct, at)
+	for i := range signals {
+		rc, reason := s.prepare(&signals[i], at)
+		if reason != 0 {
+			dst.Dropped = append(dst.Dropped, Dropped{Signal: signals[i], Reason: reason})
+			continue
+		}
+		ws.recs = append(ws.recs, rc)
+	}
+	return s.finish(dst, &acct, at, ws.recs)
+}
+
+// begin resets dst for a new scoring and returns its workspace.
+func (s *Scorer) begin(dst *Result, acct *persona.Account, at time.Time) *workspace {
+	if dst.scratch == nil {
+		dst.scratch = new(workspace)
+	}
+	ws := dst.scratch
+	ws.reset(s.cat.Len(), s.nMetrics, len(s.groupWeight))
+	*dst = Result{
+		Account:        acct.ID,
+		At:             at,
+		Baseline:       s.model.PriorMean,
+		Personas:       dst.Personas[:0],
+		Groups:         dst.Groups[:0],
+		Missing:        dst.Missing[:0],
+		SingleThreaded: dst.SingleThreaded[:0],
+		Dropped:        dst.Dropped[:0],
+		scratch:        ws,
+	}
+	return ws
+}
+
+// finish resolves recs against the account, aggregates them person ->
+// persona -> group -> account, and completes dst. It reorders recs.
+func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs []rec) error {
+	ws := dst.scratch
+	if err := s.sortContacts(ws, acct); err != nil {
+		return err
+	}
+
+	// Resolve each record's persona and contact; drop what cannot be attributed.
+	kept := recs[:0]
+	for _, rc := range recs {
+		if reason := s.resolve(&rc, ws, acct, at); reason != 0 {
+			dst.Dropped = append(dst.Dropped, Dropped{Signal: rc.sig, Reason: reason})
+			continue
+		}
+		kept = append(kept, rc)
+	}
+	slices.SortFunc(kept, compareRecs)
+
+	// Person level: each (persona, contact, metric) unit is the recency-weighted
+	// mean of its signals and counts once, with the weight of its freshest signal.
+	// Persona level: the metric-weighted mean over contacts, shrunk to the prior.
+	k, prior, spread2 := s.model.PriorStrength, s.model.PriorMean, s.model.Spread*s.model.Spread
+	for i := 0; i < len(kept); {
+		p := kept[i].persona
+		clear(ws.metric)
+		pa := &ws.persona[p]
+		lastRank := int32(math.MinInt32)
+		for i < len(kept) && kept[i].persona == p {
+			u := kept[i]
+			if u.rank != lastRank || u.rank < 0 {
+				pa.contacts++
+				lastRank = u.rank
+			}
+			var srx, sr, maxr float64
+			j := i
+			for ; j < len(kept) && (j == i || (u.rank >= 0 && sameUnit(&kept[j], &u))); j++ {
+				if j > i && kept[j].sig.At.Equal(kept[j-1].sig.At) {
+					dst.Dropped = append(dst.Dropped, Dropped{Signal: kept[j].sig, Reason: ReasonDuplicate})
+					continue
+				}
+				srx += kept[j].r * kept[j].x
+				sr += kept[j].r
+				maxr = max(maxr, kept[j].r)
+				pa.signals++
+			}
+			ma := &ws.metric[u.metric]
+			ma.sw += maxr
+			ma.swx += maxr * srx / sr
+			ma.sw2 += maxr * maxr
+			i = j
+		}
+		var wsum float64
+		for m := range ws.metric {
+			if ws.metric[m].sw > 0 {
+				wsum += s.metricWeight[int(p)*s.nMetrics+m]
+			}
+		}
+		for m, ma := range ws.metric {
+			if ma.sw == 0 {
+				continue
+			}
+			wm := s.metricWeight[int(p)*s.nMetrics+m] / wsum
+			kish := ma.sw * ma.sw / ma.sw2
+			pa.raw += wm * ma.swx / ma.sw
+			pa.n += wm * kish
+			pa.invKish += wm * wm / kish
+		}
+		pa.heard = true
+		pa.theta = (pa.n*pa.raw + k*prior) / (pa.n + k)
+		pa.variance = spread2 / (pa.n + k)
+		dst.SignalsUsed += pa.signals
+	}
+
+	s.combine(dst, ws)
+	if len(dst.Dropped) > 1 {
+		slices.SortFunc(dst.Dropped, compareDropped)
+	}
+	return nil
+}
+
+func sameUnit(a, b *rec) bool {
+	return a.persona == b.persona && a.rank == b.rank && a.metric == b.metric
+}
+
+// sortContacts fills ws.byID with the account's contact indices sorted by ID
+// and rejects a duplicate ID.
+func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account) error {
+	for i := range acct.Contacts {
+		ws.byID = append(ws.byID, int32(i))
+	}
+	slices.SortFunc(ws.byID, func(a, b int32) int {
+		return strings.Compare(acct.Contacts[a].ID, acct.Contacts[b].ID)
+	})
+	for i := 1; i < len(ws.byID); i++ {
+		if id := acct.Contacts[ws.byID[i]].ID; id == acct.Contacts[ws.byID[i-1]].ID {
+			return fmt.Errorf("scoring: account %q: contact %q: %w", acct.ID, id, ErrDuplicateContact)
+		}
+	}
+	return nil
+}
+
+// resolve attributes rc to a persona and a contact of acct.
+func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.Time) Reason {
+	if rc.sig.Account != "" && rc.sig.Account != acct.ID {
+		return ReasonWrongAccount
+	}
+	id := rc.sig.Persona
+	rc.rank = -1
+	if rc.sig.Contact != "" {
+		rank, found := slices.BinarySearchFunc(ws.byID, rc.sig.Contact, func(ci int32, id string) int {
+			return strings.Compare(acct.Contacts[ci].ID, id)
+		})
+		if !found {
+			return ReasonUnknownContact
+		}
+		c := &acct.Contacts[ws.byID[rank]]
+		if !c.ActiveAt(at) {
+			return ReasonInactiveContact
+		}
+		rc.rank = int32(rank)
+		if id == "" {
+			id = c.Persona
+		}
+	}
+	p, ok := s.cat.Index(id)
+	if !ok {
+		return ReasonUnknownPersona
+	}
+	if s.metricWeight[p*s.nMetrics+int(rc.metric)] == 0 {
+		return ReasonMetricNotWeighted
+	}
+	rc.persona = int32(p)
+	return 0
+}

@@ -1,0 +1,128 @@
+package scoring
+
+import (
+	"cmp"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/villagecx/village/persona"
+)
+
+// Signal is one piece of evidence about an account: a survey answer, a
+// usage figure, a sentiment reading. It says who it came from (Contact, or
+// only the Persona for an anonymous answer), what it measures (Metric, one of
+// the model's), its raw Value on the metric's scale, and when (At).
+//
+// A signal with an empty Persona is resolved through the account's contacts;
+// one with a Persona uses it even if the contact's persona has changed since
+// (people change roles; what they said was said in the old one). A signal
+// with no Contact is an anonymous respondent: it counts as a person of its own.
+type Signal struct {
+	Account string     `json:"account,omitempty"`
+	Contact string     `json:"contact,omitempty"`
+	Persona persona.ID `json:"persona,omitempty"`
+	Metric  string     `json:"metric"`
+	Value   float64    `json:"value"`
+	At      time.Time  `json:"at"`
+	Source  string     `json:"source,omitempty"`
+}
+
+// Dropped is a signal that was not used, and why.
+type Dropped struct {
+	Signal Signal `json:"signal"`
+	Reason Reason `json:"reason"`
+}
+
+// rec is a signal that passed the checks that need only the scorer and the
+// scoring time, with its normalised value and recency weight. The contact and
+// persona are resolved later, against the account.
+type rec struct {
+	sig     Signal
+	x       float64 // normalised to 0..100
+	r       float64 // recency weight in (0, 1]
+	metric  int32
+	persona int32 // resolved persona index
+	rank    int32 // contact's rank among the account's contacts by ID; -1 for anonymous
+}
+
+// prepare checks what can be checked without the account and computes the
+// normalised value and recency weight.
+func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
+	mi, ok := s.metricIdx[sig.Metric]
+	if !ok {
+		return rec{}, ReasonUnknownMetric
+	}
+	m := &s.metrics[mi]
+	switch {
+	case !finite(sig.Value):
+		return rec{}, ReasonNotFinite
+	case sig.Value < m.min || sig.Value > m.max:
+		return rec{}, ReasonOutOfScale
+	case sig.At.After(at):
+		return rec{}, ReasonFuture
+	}
+	age := at.Sub(sig.At)
+	if s.maxAge > 0 && age > s.maxAge {
+		return rec{}, ReasonExpired
+	}
+	if sig.Contact == "" && sig.Persona == "" {
+		return rec{}, ReasonNoIdentity
+	}
+	if sig.Persona != "" {
+		if _, ok := s.cat.Index(sig.Persona); !ok {
+			return rec{}, ReasonUnknownPersona
+		}
+	}
+	r := 1.0
+	if s.halfLife > 0 {
+		r = math.Exp2(-float64(age) / float64(s.halfLife))
+		if r == 0 { // so old that its weight underflows: it carries no information
+			return rec{}, ReasonExpired
+		}
+	}
+	return rec{sig: *sig, x: m.normalise(sig.Value), r: r, metric: int32(mi)}, 0
+}
+
+// compareRecs orders resolved records canonically: by persona, contact,
+// metric, time, then value and source, so that every sum runs in the same
+// order whatever the order of the input.
+func compareRecs(a, b rec) int {
+	if c := cmp.Compare(a.persona, b.persona); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.metric, b.metric); c != 0 {
+		return c
+	}
+	if c := a.sig.At.Compare(b.sig.At); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.sig.Value, b.sig.Value); c != 0 {
+		return c
+	}
+	return strings.Compare(a.sig.Source, b.sig.Source)
+}
+
+// compareDropped orders dropped signals canonically.
+func compareDropped(a, b Dropped) int {
+	if c := a.Signal.At.Compare(b.Signal.At); c != 0 {
+		return c
+	}
+	for _, c := range [...]int{
+		strings.Compare(a.Signal.Contact, b.Signal.Contact),
+		strings.Compare(string(a.Signal.Persona), string(b.Signal.Persona)),
+		strings.Compare(a.Signal.Metric, b.Signal.Metric),
+		cmp.Compare(a.Signal.Value, b.Signal.Value),
+		strings.Compare(a.Signal.Source, b.Signal.Source),
+		strings.Compare(a.Signal.Account, b.Signal.Account),
+		cmp.Compare(a.Reason, b.Reason),
+	} {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
