@@ -246,3 +246,19 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 	rc.persona = int32(p)
 	return 0
 }
+
+// AccountScorer scores one account at a time from its signals. The built-in
+// *Scorer implements it; so can a user's own model. Package scoringtest
+// checks an implementation against the contract:
+//
+//   - the same input gives the same Result, whatever the order of signals;
+//   - Score is within [0, 100] and inside [Low, High], nothing is NaN;
+//   - Baseline + the sum of Personas[i].Contribution + VetoAdjustment == Score;
+//   - every signal is either used or in Dropped with a reason;
+//   - raising one persona's answers never lowers the account's score;
+//   - bad data never panics.
+type AccountScorer interface {
+	Score(acct persona.Account, signals []Signal, at time.Time) (Result, error)
+}
+
+var _ AccountScorer = (*Scorer)(nil)

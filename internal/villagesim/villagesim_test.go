@@ -1,10 +1,12 @@
 package villagesim
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
@@ -75,5 +77,69 @@ func TestGenerateRejectsBadConfig(t *testing.T) {
 	b, _ := Generate(Config{})
 	if _, err := Generate(Config{Accounts: 1, Start: b.End, End: b.Start}); err == nil {
 		t.Error("Start after End accepted")
+	}
+}
+
+func TestSignalsAreDeterministicAndBiased(t *testing.T) {
+	b, err := Generate(Config{Seed: 3, Accounts: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := b.Signals(SignalConfig{Seed: 9})
+	s2 := b.Signals(SignalConfig{Seed: 9})
+	same := func(a, b [][]scoring.Signal) bool {
+		return slices.EqualFunc(a, b, func(x, y []scoring.Signal) bool { return slices.Equal(x, y) })
+	}
+	if !same(s1, s2) {
+		t.Fatal("same seed, different signals")
+	}
+	if same(s1, b.Signals(SignalConfig{Seed: 10})) {
+		t.Error("another seed gave the same signals")
+	}
+	// Executives answer far less often than end users, per head.
+	heads := map[persona.ID]float64{}
+	answers := map[persona.ID]float64{}
+	personaOf := map[string]persona.ID{}
+	for _, a := range b.Accounts {
+		for _, c := range a.Contacts {
+			heads[c.Persona]++
+			personaOf[c.ID] = c.Persona
+		}
+	}
+	n := 0
+	for _, sigs := range s1 {
+		for _, s := range sigs {
+			n++
+			if s.Metric == "nps" {
+				answers[personaOf[s.Contact]]++
+			}
+			if s.At.After(b.End) {
+				t.Fatalf("signal after the end of the window: %+v", s)
+			}
+		}
+	}
+	eu := answers[persona.EndUser] / heads[persona.EndUser]
+	fin := answers[persona.FinanceExecutive] / heads[persona.FinanceExecutive]
+	if !(eu > 4*fin) {
+		t.Errorf("NPS answers per head: end users %.2f, finance %.2f; want end users far ahead", eu, fin)
+	}
+	if n < 30*len(b.Accounts) {
+		t.Errorf("only %d signals for %d accounts", n, len(b.Accounts))
+	}
+	spoiled := func(all [][]scoring.Signal) (n int) {
+		for _, sigs := range all {
+			for _, s := range sigs {
+				if s.Value < 0 || s.Metric == "mood" || s.Contact == "stranger" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := spoiled(s1); n != 0 {
+		t.Errorf("%d spoiled signals without a BadRate", n)
+	}
+	if n := spoiled(b.Signals(SignalConfig{Seed: 9, BadRate: 0.5})); n == 0 {
+		t.Error("BadRate spoiled nothing")
 	}
 }

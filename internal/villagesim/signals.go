@@ -1,0 +1,126 @@
+package villagesim
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// SignalConfig describes the signals to generate for a base.
+type SignalConfig struct {
+	// Seed seeds the signals' random streams, independently of the base's.
+	Seed uint64
+	// ResponseRate is each persona's chance of answering one survey wave; a
+	// persona it does not list answers with probability 0.2. It defaults to
+	// DefaultResponseRates(): end users and technicians answer far more often
+	// than executives, the bias that persona-aware scoring corrects.
+	ResponseRate map[persona.ID]float64
+	// BadRate is the share of signals spoiled on purpose (a value off the
+	// scale, an unknown metric, a stranger as contact), to exercise the paths
+	// that drop signals. 0 means none.
+	BadRate float64
+}
+
+// DefaultResponseRates returns each B2B persona's chance of answering a
+// relationship survey wave.
+func DefaultResponseRates() map[persona.ID]float64 {
+	return map[persona.ID]float64{
+		persona.EndUser:           0.35,
+		persona.TechnicalExpert:   0.45,
+		persona.Champion:          0.40,
+		persona.DepartmentManager: 0.20,
+		persona.LineOfBusiness:    0.06,
+		persona.FinanceExecutive:  0.05,
+		persona.Procurement:       0.06,
+		persona.CIO:               0.07,
+		persona.Security:          0.08,
+	}
+}
+
+// Signals generates each account's signals over the year before b.End, in
+// the metrics of scoring.DefaultModel:
+//
+//   - "nps": a relationship survey every quarter, answered by each active
+//     contact with their persona's response rate;
+//   - "csat": a rating after each support ticket, opened mostly by end users
+//     and technical experts;
+//   - "usage": the share of the product a user actively uses, read once a
+//     quarter for end users and technical experts over the last half year.
+//
+// Each answer is the person's persona's true sentiment (Base.Truth) plus the
+// person's own bias and noise, so the signals are honest but partial. The
+// result is indexed like b.Accounts; the same b and cfg give the same signals.
+func (b *Base) Signals(cfg SignalConfig) [][]scoring.Signal {
+	if cfg.ResponseRate == nil {
+		cfg.ResponseRate = DefaultResponseRates()
+	}
+	out := make([][]scoring.Signal, len(b.Accounts))
+	for i := range b.Accounts {
+		rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32|uint64(i)))
+		out[i] = b.accountSignals(rng, &cfg, i)
+	}
+	return out
+}
+
+func (b *Base) accountSignals(rng *rand.Rand, cfg *SignalConfig, i int) []scoring.Signal {
+	acct := &b.Accounts[i]
+	truth := &b.Truth[i]
+	year := 365 * 24 * time.Hour
+	var sigs []scoring.Signal
+	emit := func(c *persona.Contact, metric string, value float64, at time.Time) {
+		s := scoring.Signal{Account: acct.ID, Contact: c.ID, Metric: metric, Value: value, At: at, Source: "villagesim"}
+		if cfg.BadRate > 0 && rng.Float64() < cfg.BadRate {
+			switch rng.IntN(3) {
+			case 0:
+				s.Value = -1
+			case 1:
+				s.Metric = "mood"
+			default:
+				s.Contact = "stranger"
+			}
+		}
+		sigs = append(sigs, s)
+	}
+	for ci := range acct.Contacts {
+		c := &acct.Contacts[ci]
+		pi, _ := b.Catalog.Index(c.Persona)
+		heavyUser := c.Persona == persona.EndUser || c.Persona == persona.TechnicalExpert
+		bias := 8 * rng.NormFloat64() // this person's own leaning
+		feel := func() float64 { return clamp(truth.Persona[pi]+bias+8*rng.NormFloat64(), 0, 100) }
+
+		rate, ok := cfg.ResponseRate[c.Persona]
+		if !ok {
+			rate = 0.2
+		}
+		for wave := 4; wave >= 1; wave-- {
+			at := b.End.Add(-time.Duration(wave) * year / 4).Add(time.Duration(rng.Int64N(int64(14 * 24 * time.Hour))))
+			if c.ActiveAt(at) && rng.Float64() < rate {
+				emit(c, "nps", math.Round(feel()/10), at)
+			}
+		}
+		tickets := 0.3
+		if heavyUser {
+			tickets = 1.2
+		}
+		for range poisson(rng, tickets) {
+			at := b.End.Add(-time.Duration(rng.Int64N(int64(year))))
+			if c.ActiveAt(at) {
+				emit(c, "csat", math.Round(1+4*feel()/100), at)
+			}
+		}
+		if heavyUser {
+			for q := 2; q >= 1; q-- {
+				at := b.End.Add(-time.Duration(q) * year / 4)
+				if c.ActiveAt(at) {
+					emit(c, "usage", math.Round(feel())/100, at)
+				}
+			}
+		}
+	}
+	// Shuffle so that consumers cannot rely on any order.
+	rng.Shuffle(len(sigs), func(a, b int) { sigs[a], sigs[b] = sigs[b], sigs[a] })
+	return sigs
+}
