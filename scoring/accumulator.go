@@ -27,7 +27,7 @@ type Accumulator struct {
 	s       *Scorer
 	account string
 	at      time.Time
-	recs    []rec
+	kept    []Signal // signals that passed Add's checks
 	dropped []Dropped
 }
 
@@ -44,16 +44,15 @@ func (a *Accumulator) Account() string { return a.account }
 func (a *Accumulator) At() time.Time { return a.at }
 
 // Len returns the number of signals added so far, kept or dropped.
-func (a *Accumulator) Len() int { return len(a.recs) + len(a.dropped) }
+func (a *Accumulator) Len() int { return len(a.kept) + len(a.dropped) }
 
 // Add adds one signal.
 func (a *Accumulator) Add(sig Signal) {
-	rc, reason := a.s.prepare(&sig, a.at)
-	if reason != 0 {
+	if _, reason := a.s.prepare(&sig, a.at); reason != 0 {
 		a.dropped = append(a.dropped, Dropped{Signal: sig, Reason: reason})
 		return
 	}
-	a.recs = append(a.recs, rc)
+	a.kept = append(a.kept, sig)
 }
 
 // Merge adds everything in b to a. Both must be for the same account and
@@ -66,7 +65,7 @@ func (a *Accumulator) Merge(b *Accumulator) error {
 	if a.s != b.s {
 		return fmt.Errorf("scoring: merging accumulators of different scorers: %w", ErrWrongAccount)
 	}
-	a.recs = append(a.recs, b.recs...)
+	a.kept = append(a.kept, b.kept...)
 	a.dropped = append(a.dropped, b.dropped...)
 	return nil
 }
@@ -79,10 +78,7 @@ func (a *Accumulator) Result(acct persona.Account) (Result, error) {
 		return Result{}, fmt.Errorf("scoring: account %q given to the accumulator of %q: %w", acct.ID, a.account, ErrWrongAccount)
 	}
 	var r Result
-	ws := a.s.begin(&r, &acct, a.at)
-	ws.recs = append(ws.recs, a.recs...)
-	r.Dropped = append(r.Dropped, a.dropped...)
-	err := a.s.finish(&r, &acct, a.at, ws.recs)
+	err := a.s.score(&r, &acct, a.kept, a.at, a.dropped)
 	r.scratch = nil
 	return r, err
 }
@@ -110,8 +106,8 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 		return nil, fmt.Errorf("scoring: encoding accumulator time: %w", err)
 	}
 	strs := newStringTable()
-	for i := range a.recs {
-		strs.addSignal(&a.recs[i].sig)
+	for i := range a.kept {
+		strs.addSignal(&a.kept[i])
 	}
 	for i := range a.dropped {
 		strs.addSignal(&a.dropped[i].Signal)
@@ -124,9 +120,9 @@ func (a *Accumulator) MarshalBinary() ([]byte, error) {
 	for _, s := range strs.list {
 		buf = appendString(buf, s)
 	}
-	buf = binary.AppendUvarint(buf, uint64(len(a.recs)))
-	for i := range a.recs {
-		buf = strs.appendSignal(buf, &a.recs[i].sig)
+	buf = binary.AppendUvarint(buf, uint64(len(a.kept)))
+	for i := range a.kept {
+		buf = strs.appendSignal(buf, &a.kept[i])
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(a.dropped)))
 	for i := range a.dropped {

@@ -40,6 +40,7 @@ type Scorer struct {
 }
 
 type compiledMetric struct {
+	name     string
 	nps      bool
 	min      float64
 	max      float64
@@ -106,7 +107,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		if !validWeight(m.Weight) {
 			add(path+".weight", m.Weight, ErrInvalidValue)
 		}
-		s.metrics = append(s.metrics, compiledMetric{nps: m.Kind == KindNPS, min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
+		s.metrics = append(s.metrics, compiledMetric{name: m.Name, nps: m.Kind == KindNPS, min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
 	}
 
 	nP := cat.Len()
@@ -241,6 +242,23 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	s.maxAge = time.Duration(model.MaxAge)
 	s.z = distuv.UnitNormal.Quantile(0.5 + model.Confidence/2)
 	return s, nil
+}
+
+// metricIndex returns the index of the named metric, or -1. Models have a
+// handful of metrics, for which a scan beats hashing the name.
+func (s *Scorer) metricIndex(name string) int {
+	if len(s.metrics) > 16 {
+		if i, ok := s.metricIdx[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range s.metrics {
+		if s.metrics[i].name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Model returns a copy of the model the Scorer was compiled from.

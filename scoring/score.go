@@ -14,10 +14,17 @@ import (
 // ScoreInto allocates nothing once the Result has grown to size.
 type workspace struct {
 	recs    []rec
+	keys    []recKey
 	byID    []int32 // account contact indices sorted by contact ID
+	ranked  []rankedContact // the contact at each rank of byID
 	metric  []metricAcc
 	persona []personaAcc
 	group   []groupAcc
+}
+
+type rankedContact struct {
+	persona int32 // index in the catalog; -1 if unknown
+	active  bool  // in the account at the scoring time
 }
 
 type metricAcc struct {
@@ -45,7 +52,9 @@ type groupAcc struct {
 
 func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
 	w.recs = w.recs[:0]
+	w.keys = w.keys[:0]
 	w.byID = w.byID[:0]
+	w.ranked = w.ranked[:0]
 	w.metric = resize(w.metric, nMetrics)
 	w.persona = resize(w.persona, nPersonas)
 	w.group = resize(w.group, nGroups)
@@ -78,7 +87,14 @@ func (s *Scorer) Score(acct persona.Account, signals []Signal, at time.Time) (Re
 // and scratch space: once dst has grown to the size of the accounts scored,
 // it allocates nothing. dst must not be used by two goroutines at once.
 func (s *Scorer) ScoreInto(dst *Result, acct persona.Account, signals []Signal, at time.Time) error {
-	ws := s.begin(dst, &acct, at)
+	return s.score(dst, &acct, signals, at, nil)
+}
+
+// score is ScoreInto with signals already dropped (by an Accumulator) added
+// to the result.
+func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at time.Time, dropped []Dropped) error {
+	ws := s.reset(dst, acct, at)
+	dst.Dropped = append(dst.Dropped, dropped...)
 	for i := range signals {
 		rc, reason := s.prepare(&signals[i], at)
 		if reason != 0 {
@@ -87,11 +103,11 @@ func (s *Scorer) ScoreInto(dst *Result, acct persona.Account, signals []Signal, 
 		}
 		ws.recs = append(ws.recs, rc)
 	}
-	return s.finish(dst, &acct, at, ws.recs)
+	return s.finish(dst, acct, at, ws.recs)
 }
 
-// begin resets dst for a new scoring and returns its workspace.
-func (s *Scorer) begin(dst *Result, acct *persona.Account, at time.Time) *workspace {
+// reset readies dst for a new scoring and returns its workspace.
+func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *workspace {
 	if dst.scratch == nil {
 		dst.scratch = new(workspace)
 	}
@@ -112,49 +128,51 @@ func (s *Scorer) begin(dst *Result, acct *persona.Account, at time.Time) *worksp
 }
 
 // finish resolves recs against the account, aggregates them person ->
-// persona -> group -> account, and completes dst. It reorders recs.
+// persona -> group -> account, and completes dst. It writes the resolved
+// persona and contact into recs.
 func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs []rec) error {
 	ws := dst.scratch
-	if err := s.sortContacts(ws, acct); err != nil {
+	if err := s.sortContacts(ws, acct, at); err != nil {
 		return err
 	}
 
 	// Resolve each record's persona and contact; drop what cannot be attributed.
-	kept := recs[:0]
-	for _, rc := range recs {
-		if reason := s.resolve(&rc, ws, acct, at); reason != 0 {
-			dst.Dropped = append(dst.Dropped, Dropped{Signal: rc.sig, Reason: reason})
+	for i := range recs {
+		if reason := s.resolve(&recs[i], ws, acct, at); reason != 0 {
+			dst.Dropped = append(dst.Dropped, Dropped{Signal: *recs[i].sig, Reason: reason})
 			continue
 		}
-		kept = append(kept, rc)
+		ws.keys = append(ws.keys, makeKey(&recs[i], i))
 	}
-	slices.SortFunc(kept, compareRecs)
+	keys := ws.keys
+	sortKeys(keys, recs)
 
 	// Person level: each (persona, contact, metric) unit is the recency-weighted
 	// mean of its signals and counts once, with the weight of its freshest signal.
 	// Persona level: the metric-weighted mean over contacts, shrunk to the prior.
 	k, prior, spread2 := s.model.PriorStrength, s.model.PriorMean, s.model.Spread*s.model.Spread
-	for i := 0; i < len(kept); {
-		p := kept[i].persona
+	for i := 0; i < len(keys); {
+		p := recs[keys[i].idx].persona
 		clear(ws.metric)
 		pa := &ws.persona[p]
 		lastRank := int32(math.MinInt32)
-		for i < len(kept) && kept[i].persona == p {
-			u := kept[i]
+		for i < len(keys) && recs[keys[i].idx].persona == p {
+			u := &recs[keys[i].idx]
 			if u.rank != lastRank || u.rank < 0 {
 				pa.contacts++
 				lastRank = u.rank
 			}
 			var srx, sr, maxr float64
 			j := i
-			for ; j < len(kept) && (j == i || (u.rank >= 0 && sameUnit(&kept[j], &u))); j++ {
-				if j > i && kept[j].sig.At.Equal(kept[j-1].sig.At) {
-					dst.Dropped = append(dst.Dropped, Dropped{Signal: kept[j].sig, Reason: ReasonDuplicate})
+			for ; j < len(keys) && (j == i || (u.rank >= 0 && keys[j].unit == keys[i].unit)); j++ {
+				rc := &recs[keys[j].idx]
+				if j > i && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
+					dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
 					continue
 				}
-				srx += kept[j].r * kept[j].x
-				sr += kept[j].r
-				maxr = max(maxr, kept[j].r)
+				srx += rc.r * rc.x
+				sr += rc.r
+				maxr = max(maxr, rc.r)
 				pa.signals++
 			}
 			ma := &ws.metric[u.metric]
@@ -192,23 +210,25 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 	return nil
 }
 
-func sameUnit(a, b *rec) bool {
-	return a.persona == b.persona && a.rank == b.rank && a.metric == b.metric
-}
-
-// sortContacts fills ws.byID with the account's contact indices sorted by ID
-// and rejects a duplicate ID.
-func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account) error {
+// sortContacts fills ws.byID with the account's contact indices sorted by ID,
+// and ws.ranked with what the scoring needs to know of each; it rejects a
+// duplicate ID.
+func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time) error {
 	for i := range acct.Contacts {
 		ws.byID = append(ws.byID, int32(i))
 	}
 	slices.SortFunc(ws.byID, func(a, b int32) int {
 		return strings.Compare(acct.Contacts[a].ID, acct.Contacts[b].ID)
 	})
-	for i := 1; i < len(ws.byID); i++ {
-		if id := acct.Contacts[ws.byID[i]].ID; id == acct.Contacts[ws.byID[i-1]].ID {
-			return fmt.Errorf("scoring: account %q: contact %q: %w", acct.ID, id, ErrDuplicateContact)
+	for i, ci := range ws.byID {
+		if i > 0 && acct.Contacts[ci].ID == acct.Contacts[ws.byID[i-1]].ID {
+			return fmt.Errorf("scoring: account %q: contact %q: %w", acct.ID, acct.Contacts[ci].ID, ErrDuplicateContact)
 		}
+		p, ok := s.cat.Index(acct.Contacts[ci].Persona)
+		if !ok {
+			p = -1
+		}
+		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at)})
 	}
 	return nil
 }
@@ -218,32 +238,26 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 	if rc.sig.Account != "" && rc.sig.Account != acct.ID {
 		return ReasonWrongAccount
 	}
-	id := rc.sig.Persona
 	rc.rank = -1
 	if rc.sig.Contact != "" {
-		rank, found := slices.BinarySearchFunc(ws.byID, rc.sig.Contact, func(ci int32, id string) int {
-			return strings.Compare(acct.Contacts[ci].ID, id)
-		})
-		if !found {
+		rank := findContact(ws.byID, acct.Contacts, rc.sig.Contact)
+		if rank < 0 {
 			return ReasonUnknownContact
 		}
-		c := &acct.Contacts[ws.byID[rank]]
-		if !c.ActiveAt(at) {
+		if !ws.ranked[rank].active {
 			return ReasonInactiveContact
 		}
 		rc.rank = int32(rank)
-		if id == "" {
-			id = c.Persona
+		if rc.sig.Persona == "" {
+			rc.persona = ws.ranked[rank].persona
 		}
 	}
-	p, ok := s.cat.Index(id)
-	if !ok {
+	if rc.persona < 0 {
 		return ReasonUnknownPersona
 	}
-	if s.metricWeight[p*s.nMetrics+int(rc.metric)] == 0 {
+	if s.metricWeight[int(rc.persona)*s.nMetrics+int(rc.metric)] == 0 {
 		return ReasonMetricNotWeighted
 	}
-	rc.persona = int32(p)
 	return 0
 }
 
@@ -262,3 +276,20 @@ type AccountScorer interface {
 }
 
 var _ AccountScorer = (*Scorer)(nil)
+
+// findContact returns the rank in byID of the contact with the given ID, or -1.
+func findContact(byID []int32, contacts []persona.Contact, id string) int {
+	lo, hi := 0, len(byID)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if contacts[byID[mid]].ID < id {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(byID) && contacts[byID[lo]].ID == id {
+		return lo
+	}
+	return -1
+}

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"cmp"
+	"slices"
 	"math"
 	"strings"
 	"time"
@@ -38,19 +39,20 @@ type Dropped struct {
 // scoring time, with its normalised value and recency weight. The contact and
 // persona are resolved later, against the account.
 type rec struct {
-	sig     Signal
+	sig     *Signal // in the slice being scored
 	x       float64 // normalised to 0..100
 	r       float64 // recency weight in (0, 1]
+	age     time.Duration
 	metric  int32
-	persona int32 // resolved persona index
+	persona int32 // persona index: the signal's own, else resolved from the contact; -1 until known
 	rank    int32 // contact's rank among the account's contacts by ID; -1 for anonymous
 }
 
 // prepare checks what can be checked without the account and computes the
 // normalised value and recency weight.
 func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
-	mi, ok := s.metricIdx[sig.Metric]
-	if !ok {
+	mi := s.metricIndex(sig.Metric)
+	if mi < 0 {
 		return rec{}, ReasonUnknownMetric
 	}
 	m := &s.metrics[mi]
@@ -69,8 +71,10 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 	if sig.Contact == "" && sig.Persona == "" {
 		return rec{}, ReasonNoIdentity
 	}
+	p := -1
 	if sig.Persona != "" {
-		if _, ok := s.cat.Index(sig.Persona); !ok {
+		var ok bool
+		if p, ok = s.cat.Index(sig.Persona); !ok {
 			return rec{}, ReasonUnknownPersona
 		}
 	}
@@ -81,29 +85,48 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 			return rec{}, ReasonExpired
 		}
 	}
-	return rec{sig: *sig, x: m.normalise(sig.Value), r: r, metric: int32(mi)}, 0
+	return rec{sig: sig, x: m.normalise(sig.Value), r: r, age: age, metric: int32(mi), persona: int32(p)}, 0
 }
 
-// compareRecs orders resolved records canonically: by persona, contact,
-// metric, time, then value and source, so that every sum runs in the same
-// order whatever the order of the input.
-func compareRecs(a, b rec) int {
-	if c := cmp.Compare(a.persona, b.persona); c != 0 {
-		return c
+// recKey is the sort key of a resolved record, small so that sorting is cheap.
+// Records sort canonically by persona, contact, metric, time, value and
+// source, so that every sum runs in the same order whatever the order of the
+// input.
+type recKey struct {
+	unit  uint64 // persona, contact rank + 1, metric
+	age   int64  // nanoseconds before the scoring time, saturated as time.Time.Sub does
+	value float64
+	idx   int32 // index of the record
+}
+
+func makeKey(rc *rec, idx int) recKey {
+	return recKey{
+		unit:  uint64(rc.persona)<<48 | uint64(uint32(rc.rank+1))<<16 | uint64(rc.metric),
+		age:   int64(rc.age),
+		value: rc.sig.Value,
+		idx:   int32(idx),
 	}
-	if c := cmp.Compare(a.rank, b.rank); c != 0 {
-		return c
+}
+
+// compareKeys orders keys; source, the last tie-breaker, is read from recs.
+func compareKeys(recs []rec, a, b *recKey) int {
+	if a.unit != b.unit {
+		return cmp.Compare(a.unit, b.unit)
 	}
-	if c := cmp.Compare(a.metric, b.metric); c != 0 {
-		return c
+	if a.age != b.age {
+		return cmp.Compare(b.age, a.age) // oldest first
 	}
-	if c := a.sig.At.Compare(b.sig.At); c != 0 {
-		return c
+	if c := recs[a.idx].sig.At.Compare(recs[b.idx].sig.At); c != 0 {
+		return c // ages saturate about 292 years out; times do not
 	}
-	if c := cmp.Compare(a.sig.Value, b.sig.Value); c != 0 {
-		return c
+	if a.value != b.value {
+		return cmp.Compare(a.value, b.value)
 	}
-	return strings.Compare(a.sig.Source, b.sig.Source)
+	return strings.Compare(recs[a.idx].sig.Source, recs[b.idx].sig.Source)
+}
+
+func sortKeys(keys []recKey, recs []rec) {
+	slices.SortFunc(keys, func(a, b recKey) int { return compareKeys(recs, &a, &b) })
 }
 
 // compareDropped orders dropped signals canonically.

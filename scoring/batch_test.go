@@ -1,0 +1,118 @@
+package scoring_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+	"github.com/villagecx/village/scoring/scoringtest"
+)
+
+func stream(cases []scoringtest.Case) iter.Seq2[persona.Account, []scoring.Signal] {
+	return func(yield func(persona.Account, []scoring.Signal) bool) {
+		for _, c := range cases {
+			if !yield(c.Account, c.Signals) {
+				return
+			}
+		}
+	}
+}
+
+func TestScoreAllInOrderWhateverTheWorkers(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(300, 2)
+	at := cases[0].At
+	var want []scoring.Result
+	for _, c := range cases {
+		r, err := s.Score(c.Account, c.Signals, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r)
+	}
+	for _, workers := range []int{1, 2, 7} {
+		var got []scoring.Result
+		var progress []int
+		opts := &scoring.BatchOptions{Workers: workers, Progress: func(done int) { progress = append(progress, done) }}
+		for r, err := range s.ScoreAll(context.Background(), stream(cases), at, opts) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r)
+		}
+		if d := cmp.Diff(want, got, cmp.AllowUnexported(scoring.Result{})); d != "" {
+			t.Errorf("%d workers: results differ from Score in order (-want +got):\n%.3000s", workers, d)
+		}
+		if len(progress) != len(cases) || progress[len(progress)-1] != len(cases) {
+			t.Errorf("%d workers: progress called %d times, last %v", workers, len(progress), progress[len(progress)-1:])
+		}
+	}
+	// Nil options use the defaults.
+	n := 0
+	for range s.ScoreAll(context.Background(), stream(cases[:5]), at, nil) {
+		n++
+	}
+	if n != 5 {
+		t.Errorf("nil options: %d results, want 5", n)
+	}
+}
+
+func TestScoreAllStopsOnCancelAndBreak(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(50, 2)
+	at := cases[0].At
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n, errs := 0, 0
+	for _, err := range s.ScoreAll(ctx, stream(cases), at, &scoring.BatchOptions{Workers: 2}) {
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want context.Canceled", err)
+			}
+			errs++
+			continue
+		}
+		n++
+		if n == 10 {
+			cancel()
+		}
+	}
+	if errs != 1 || n >= len(cases) {
+		t.Errorf("after cancelling at 10: %d results and %d errors; want fewer than %d results and one error", n, errs, len(cases))
+	}
+
+	// Breaking out of the loop stops the feeder: the input is not read further.
+	pulled := 0
+	counting := func(yield func(persona.Account, []scoring.Signal) bool) {
+		for _, c := range cases {
+			pulled++
+			if !yield(c.Account, c.Signals) {
+				return
+			}
+		}
+	}
+	for range s.ScoreAll(context.Background(), counting, at, &scoring.BatchOptions{Workers: 2}) {
+		break
+	}
+	if pulled >= len(cases) {
+		t.Errorf("breaking after one result still pulled all %d accounts", pulled)
+	}
+
+	// A per-account error is yielded in its place and the batch goes on.
+	dup := persona.Account{ID: "dup", Contacts: []persona.Contact{{ID: "x", Persona: persona.CIO}, {ID: "x", Persona: persona.CIO}}}
+	two := []scoringtest.Case{{Account: dup}, cases[0]}
+	var got []error
+	for _, err := range s.ScoreAll(context.Background(), stream(two), at, nil) {
+		got = append(got, err)
+	}
+	if len(got) != 2 || !errors.Is(got[0], scoring.ErrDuplicateContact) || got[1] != nil {
+		t.Errorf("errors = %v", got)
+	}
+}

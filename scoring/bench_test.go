@@ -1,0 +1,167 @@
+package scoring_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/villagecx/village/internal/villagesim"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// benchAccount is the reference workload: one account with 10 contacts over
+// six personas and 50 signals over 3 metrics, the last year's worth.
+func benchAccount() (persona.Account, []scoring.Signal) {
+	personas := []persona.ID{persona.EndUser, persona.EndUser, persona.EndUser, persona.EndUser,
+		persona.TechnicalExpert, persona.TechnicalExpert, persona.DepartmentManager,
+		persona.LineOfBusiness, persona.FinanceExecutive, persona.CIO}
+	acct := persona.Account{ID: "bench"}
+	for i, p := range personas {
+		acct.Contacts = append(acct.Contacts, persona.Contact{ID: fmt.Sprintf("c%02d", i), Account: "bench", Persona: p})
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	metrics := []struct {
+		name string
+		max  float64
+	}{{"nps", 10}, {"csat", 5}, {"usage", 1}}
+	var sigs []scoring.Signal
+	for i := range 50 {
+		m := metrics[i%3]
+		v := float64(rng.IntN(int(m.max) + 1))
+		if m.name == "usage" {
+			v = rng.Float64()
+		}
+		if m.name == "csat" && v == 0 {
+			v = 1
+		}
+		sigs = append(sigs, scoring.Signal{
+			Account: "bench", Contact: acct.Contacts[rng.IntN(len(acct.Contacts))].ID, Metric: m.name,
+			Value: v, At: t0.Add(-time.Duration(rng.Int64N(int64(300 * day)))),
+		})
+	}
+	return acct, sigs
+}
+
+func TestScoreIntoAllocatesNothing(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	acct, sigs := benchAccount()
+	sigs = append(sigs, scoring.Signal{Contact: "c00", Metric: "nps", Value: 11, At: t0}) // one dropped, too
+	var r scoring.Result
+	if err := s.ScoreInto(&r, acct, sigs, t0); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		if err := s.ScoreInto(&r, acct, sigs, t0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("ScoreInto with a reused Result: %v allocs per run, want 0", allocs)
+	}
+	if !r.Scored || len(r.Dropped) != 1 {
+		t.Errorf("benchmark account scored %v with %d dropped", r.Scored, len(r.Dropped))
+	}
+}
+
+func BenchmarkScoreInto(b *testing.B) {
+	cat := persona.B2B()
+	s := mustCompile(b, scoring.DefaultModel(cat), cat)
+	acct, sigs := benchAccount()
+	var r scoring.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.ScoreInto(&r, acct, sigs, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(sigs))*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+}
+
+func BenchmarkScore(b *testing.B) {
+	cat := persona.B2B()
+	s := mustCompile(b, scoring.DefaultModel(cat), cat)
+	acct, sigs := benchAccount()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Score(acct, sigs, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAccumulator(b *testing.B) {
+	cat := persona.B2B()
+	s := mustCompile(b, scoring.DefaultModel(cat), cat)
+	acct, sigs := benchAccount()
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		half := s.NewAccumulator(acct.ID, t0)
+		other := s.NewAccumulator(acct.ID, t0)
+		for i, sig := range sigs {
+			if i%2 == 0 {
+				half.Add(sig)
+			} else {
+				other.Add(sig)
+			}
+		}
+		data, _ := other.MarshalBinary()
+		size = len(data)
+		moved := s.NewAccumulator("", time.Time{})
+		if err := moved.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
+		if err := half.Merge(moved); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := half.Result(acct); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size)/float64(len(sigs)/2), "encoded-bytes/signal")
+}
+
+// BenchmarkScoreAll scores a synthetic base (villagesim) with 1 and 2
+// workers. The size is set by VILLAGE_BENCH_ACCOUNTS-free defaults so that
+// `go test -bench` stays quick; BENCHMARKS.md records the 100k-account run.
+func BenchmarkScoreAll(b *testing.B) {
+	for _, n := range []int{10_000} {
+		base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		signals := base.Signals(villagesim.SignalConfig{Seed: 1})
+		total := 0
+		for _, s := range signals {
+			total += len(s)
+		}
+		s := mustCompile(b, scoring.DefaultModel(base.Catalog), base.Catalog)
+		in := func(yield func(persona.Account, []scoring.Signal) bool) {
+			for i := range base.Accounts {
+				if !yield(base.Accounts[i], signals[i]) {
+					return
+				}
+			}
+		}
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("accounts=%d/workers=%d", n, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					for _, err := range s.ScoreAll(context.Background(), in, base.End, &scoring.BatchOptions{Workers: workers}) {
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+				b.ReportMetric(float64(total)/float64(n), "signals/account")
+			})
+		}
+	}
+	_ = runtime.GOMAXPROCS(0)
+}
