@@ -15,7 +15,7 @@ import (
 type workspace struct {
 	recs    []rec
 	keys    []recKey
-	byID    []int32 // account contact indices sorted by contact ID
+	byID    []int32         // account contact indices sorted by contact ID
 	ranked  []rankedContact // the contact at each rank of byID
 	metric  []metricAcc
 	persona []personaAcc

@@ -2,8 +2,8 @@ package scoring
 
 import (
 	"cmp"
-	"slices"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
