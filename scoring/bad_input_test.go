@@ -127,6 +127,8 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		{"a NaN prior strength", func(m *scoring.Model) { m.PriorStrength = math.NaN() }, scoring.ErrInvalidValue, "prior_strength"},
 		{"a prior mean out of 0..100", func(m *scoring.Model) { m.PriorMean = -5 }, scoring.ErrInvalidValue, "prior_mean"},
 		{"a zero spread", func(m *scoring.Model) { m.Spread = 0 }, scoring.ErrInvalidValue, "spread"},
+		{"a spread wider than the scale", func(m *scoring.Model) { m.Spread = 1e300 }, scoring.ErrInvalidValue, "spread"},
+		{"a scale too wide to hold", func(m *scoring.Model) { m.Metrics[0].Min, m.Metrics[0].Max = -1e308, 1e308 }, scoring.ErrInvalidValue, "metrics[0].max"},
 		{"a confidence of 1", func(m *scoring.Model) { m.Confidence = 1 }, scoring.ErrInvalidValue, "confidence"},
 		{"a min coverage above 1", func(m *scoring.Model) { m.MinCoverage = 2 }, scoring.ErrInvalidValue, "min_coverage"},
 		{"no bands", func(m *scoring.Model) { m.Bands = nil }, scoring.ErrBandOrder, "bands"},
@@ -134,6 +136,13 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 			m.Bands = []scoring.Band{{Name: "a", Min: 0}, {Name: "b", Min: 60}, {Name: "c", Min: 40}}
 		}, scoring.ErrBandOrder, "bands[2].min 40"},
 		{"an unnamed band", func(m *scoring.Model) { m.Bands[1].Name = "" }, scoring.ErrInvalidValue, "bands[1].name"},
+		{"persona weights that overflow", func(m *scoring.Model) {
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: math.MaxFloat64}, {Persona: "a2", Weight: math.MaxFloat64}}
+		}, scoring.ErrInvalidValue, "add up to infinity"},
+		{"metric weights that overflow", func(m *scoring.Model) {
+			m.Metrics[0].Weight = math.MaxFloat64
+			m.Metrics = append(m.Metrics, scoring.Metric{Name: "other", Kind: scoring.KindUsage, Min: 0, Max: 1, Weight: math.MaxFloat64})
+		}, scoring.ErrInvalidValue, "metric weights add up to infinity"},
 		{"no persona with weight", func(m *scoring.Model) {
 			m.Groups = []scoring.GroupWeight{{Group: "A", Weight: 0}, {Group: "B", Weight: 0}}
 		}, scoring.ErrNoWeight, "personas"},

@@ -98,7 +98,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		if !slices.Contains([]Kind{KindNPS, KindCSAT, KindCES, KindUsage, KindSentiment, KindCustom}, m.Kind) {
 			add(path+".kind", string(m.Kind), ErrUnknownKind)
 		}
-		if !finite(m.Min) || !finite(m.Max) || !(m.Min < m.Max) {
+		if !finite(m.Max-m.Min) || !(m.Min < m.Max) {
 			add(path+".max", m.Max, fmt.Errorf("%w: scale must be finite with min < max (min %v)", ErrInvalidValue, m.Min))
 		}
 		if m.Kind == KindNPS && (m.Min != 0 || m.Max != 10 || m.LowerIsBetter) {
@@ -196,8 +196,8 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	if !(model.PriorStrength >= 0) || math.IsInf(model.PriorStrength, 0) {
 		add("prior_strength", model.PriorStrength, ErrInvalidValue)
 	}
-	if !(model.Spread > 0) || math.IsInf(model.Spread, 0) {
-		add("spread", model.Spread, fmt.Errorf("%w: want > 0", ErrInvalidValue))
+	if !(model.Spread > 0 && model.Spread <= 100) {
+		add("spread", model.Spread, fmt.Errorf("%w: want 0 < spread <= 100", ErrInvalidValue))
 	}
 	if !(model.Confidence > 0 && model.Confidence < 1) {
 		add("confidence", model.Confidence, fmt.Errorf("%w: want strictly between 0 and 1", ErrInvalidValue))
@@ -227,6 +227,23 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	s.groupTotal = make([]float64, len(groups))
 	for i, g := range s.personaGroup {
 		s.groupTotal[g] += s.personaWeight[i]
+	}
+	for gi, total := range s.groupTotal {
+		if math.IsInf(total, 0) {
+			errs = append(errs, fieldErr("groups", s.groupIDs[gi], fmt.Errorf("%w: its persona weights add up to infinity", ErrInvalidValue)))
+		}
+	}
+	for p := range nP {
+		var sum float64
+		for _, w := range s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics] {
+			sum += w
+		}
+		if math.IsInf(sum, 0) {
+			errs = append(errs, fieldErr("personas", string(cat.At(p).ID), fmt.Errorf("%w: its metric weights add up to infinity", ErrInvalidValue)))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	s.effWeight = make([]float64, nP)
 	for i, g := range s.personaGroup {

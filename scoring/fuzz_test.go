@@ -1,0 +1,59 @@
+package scoring_test
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// FuzzModelCompileScore decodes a model from JSON, compiles it and scores an
+// account with a fuzzed signal: no step may panic, and a compiled model never
+// returns a NaN score or loses a signal.
+func FuzzModelCompileScore(f *testing.F) {
+	cat := persona.B2B()
+	good, _ := json.Marshal(scoring.DefaultModel(cat))
+	f.Add(good, "c1", "nps", 9.0, int64(3600), "")
+	f.Add(good, "", "csat", 4.0, int64(-5), "cio")
+	f.Add([]byte(`{"metrics":[{"name":"x","kind":"custom","min":0,"max":1,"weight":1}],"spread":1,"confidence":0.5,"bands":[{"name":"a","min":0}]}`), "c2", "x", 0.5, int64(0), "")
+	f.Add([]byte(`{"metrics":[{"name":"x","kind":"nps","min":0,"max":10,"weight":0}],"groups":[{"group":"use","weight":1e308,"rule":"min"}],"spread":1e300,"confidence":0.99,"bands":[{"name":"a","min":0}],"prior_strength":1e300,"half_life":"1ns"}`), "c1", "x", 10.0, int64(1), "")
+	f.Add([]byte(`{"metrics":[{"name":"x","kind":"usage","min":0,"max":1,"weight":1e308},{"name":"y","kind":"usage","min":0,"max":1,"weight":1e308}],"spread":1,"confidence":0.5,"bands":[{"name":"a","min":0}]}`), "c1", "x", 1.0, int64(0), "")
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	acct := persona.Account{ID: "a", Contacts: []persona.Contact{
+		{ID: "c1", Persona: persona.EndUser}, {ID: "c2", Persona: persona.FinanceExecutive}, {ID: "c3", Persona: "ghost"},
+	}}
+	f.Fuzz(func(t *testing.T, data []byte, contact, metric string, value float64, ageSeconds int64, who string) {
+		var m scoring.Model
+		if err := json.Unmarshal(data, &m); err != nil {
+			return
+		}
+		s, err := scoring.Compile(m, cat)
+		if err != nil {
+			return
+		}
+		sigs := []scoring.Signal{
+			{Contact: contact, Persona: persona.ID(who), Metric: metric, Value: value, At: at.Add(-time.Duration(ageSeconds) * time.Second)},
+			{Contact: "c1", Metric: metric, Value: value, At: at},
+			{Contact: "c2", Metric: metric, Value: value, At: at.Add(-time.Hour)},
+		}
+		r, err := s.Score(acct, sigs, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []float64{r.Score, r.Low, r.High, r.Coverage, r.StdErr} {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("non-finite figure in %+v", r)
+			}
+		}
+		if r.Scored && !(r.Low <= r.Score && r.Score <= r.High) {
+			t.Fatalf("interval %v..%v misses %v", r.Low, r.High, r.Score)
+		}
+		if r.SignalsUsed+len(r.Dropped) != len(sigs) {
+			t.Fatalf("%d signals, %d used, %d dropped", len(sigs), r.SignalsUsed, len(r.Dropped))
+		}
+		_ = r.String()
+	})
+}
