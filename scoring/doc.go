@@ -1,0 +1,85 @@
+// Package scoring turns what the people in a B2B account said and did
+// (signals) into an explained, persona-aware account health score.
+//
+// A Model is plain data (it round-trips through JSON): metrics with their
+// scales, persona and group weights, a rule per group, a veto threshold,
+// recency, shrinkage, bands and a minimum coverage. Compile validates it
+// against a persona.Catalog once, reporting every problem, and returns an
+// immutable *Scorer that is safe for concurrent use.
+//
+// # The computation
+//
+// Scoring one account at time t nests person -> persona -> group -> account,
+// so that the people easiest to reach cannot drown out those who decide:
+//
+//  1. Normalise. Each signal's value v on its metric's scale [min, max]
+//     becomes x = 100*(v-min)/(max-min), or 100 - that when lower is better.
+//     NPS answers (0..10) map by category: promoter (9-10) -> 100, passive
+//     (7-8) -> 50, detractor (0-6) -> 0, so the mean of a group's answers is
+//     50 + NPS/2. A value off the scale is dropped, never clamped.
+//  2. Recency. A signal of age a counts r = 0.5^(a/HalfLife) (HalfLife 0:
+//     r = 1). A signal dated after t, older than MaxAge, or so old that r
+//     underflows to 0, is dropped.
+//  3. Person. For each (persona, contact, metric) the recency-weighted mean
+//     x_c = sum(r*x)/sum(r). The contact counts once, with weight w_c =
+//     max(r): their freshest word, so forty tickets from one person do not
+//     outvote one answer from a silent executive. Signals with no contact
+//     are anonymous respondents and count as a person each.
+//  4. Persona. Per metric m, the w-weighted mean over contacts
+//     x_m = sum(w_c*x_c)/sum(w_c) with Kish's effective size
+//     n_m = (sum w_c)^2 / sum(w_c^2). With the persona's metric weights W_m
+//     renormalised over the metrics heard, raw = sum(W_m*x_m) and
+//     n = sum(W_m*n_m). Shrunk toward the prior with strength k:
+//     score = (n*raw + k*PriorMean)/(n + k).
+//     Variance: each person's score is taken as the persona's true score plus
+//     noise of standard deviation Spread, and the prior as worth k such
+//     people (the normal-normal conjugate model), so
+//     Var = Spread^2/(n + k): it shrinks as n grows and is the prior's own,
+//     Spread^2/k, when nothing was heard.
+//  5. Group. The weighted mean of the personas heard, their weights
+//     renormalised over those heard (the others are reported Missing, never
+//     imputed), or with RuleMin the lowest persona heard.
+//     Var = sum(share^2 * Var_persona).
+//  6. Account. The weighted mean over the groups heard, group weights
+//     renormalised; Var = sum(share^2 * Var_persona) over personas, and the
+//     interval is score ± z*sqrt(Var) at the model's Confidence, clipped to
+//     [0, 100]. A veto persona scoring below VetoBelow caps the account at
+//     its own score (weakest link); the result names it.
+//     Coverage is the share of the model's total effective persona weight
+//     heard; below MinCoverage the band is BandInsufficient.
+//  7. Explanation. Each persona's share of the account (group share times
+//     share within the group) gives its contribution share*(score -
+//     PriorMean), and PriorMean + the contributions + the veto adjustment is
+//     exactly the score. EffectiveN is Kish's effective size over every
+//     (contact, metric) unit with the weight it carries in the account.
+//
+// # Bad input
+//
+// Nothing is lost silently: every signal is either used or listed in
+// Result.Dropped with a Reason (unknown metric, contact or persona, NaN or
+// infinite, off the scale, in the future, expired, from a contact who has
+// left, for another account, a metric the persona does not weigh, or a
+// duplicate: same contact, metric and time, of which the one with the lowest
+// value is kept whatever the input order). An account that heard nobody has
+// a defined result (Scored false, band BandInsufficient), never a NaN. The
+// only error from Score is an account listing one contact ID twice.
+//
+// # Determinism, shards and batches
+//
+// Signals are processed in a canonical order, so a Result is the same bit
+// for bit whatever the order of the signals or of the account's contacts.
+// An Accumulator collects an account's signals in pieces and merges them, and
+// travels between machines as bytes (MarshalBinary); its Result equals
+// Score's. ScoreAll scores a stream of accounts with bounded workers, in
+// input order, identically whatever the number of workers.
+//
+// # Performance
+//
+// ScoreInto reuses a caller-owned Result and allocates nothing once it has
+// grown; see BENCHMARKS.md at the repository root for the figures.
+//
+// # Custom scorers
+//
+// AccountScorer is the contract for any account scorer; package scoringtest
+// checks an implementation against it.
+package scoring

@@ -1,0 +1,127 @@
+package scoring_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+func Example() {
+	cat := persona.B2B()
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
+		{ID: "dana", Persona: persona.LineOfBusiness},
+		{ID: "gus", Persona: persona.FinanceExecutive},
+		{ID: "eli", Persona: persona.EndUser},
+		{ID: "fay", Persona: persona.EndUser},
+		{ID: "ian", Persona: persona.TechnicalExpert},
+	}}
+	signals := []scoring.Signal{
+		{Contact: "dana", Metric: "nps", Value: 9, At: at.AddDate(0, -1, 0)},
+		{Contact: "gus", Metric: "nps", Value: 3, At: at.AddDate(0, -2, 0)},
+		{Contact: "eli", Metric: "nps", Value: 10, At: at.AddDate(0, 0, -10)},
+		{Contact: "fay", Metric: "csat", Value: 5, At: at.AddDate(0, 0, -3)},
+		{Contact: "ian", Metric: "usage", Value: 0.8, At: at.AddDate(0, 0, -7)},
+		{Contact: "ian", Metric: "nps", Value: 12, At: at}, // off the scale: dropped
+	}
+	r, err := scorer.Score(acct, signals, at)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r.Explain(os.Stdout)
+	// By hand: each persona heard once is shrunk toward 50 with k = 2, so
+	// dana's promoter answer (100) scores (100 + 2*50)/3 = 66.7 and gus's
+	// detractor answer (0) scores 33.3. The uncapped account is 58.0, but gus is
+	// a veto holder below 35, so the account is capped at 33.3.
+	// Output:
+	// acme: 33.3 (9.6..57.1), at risk; coverage 56%, effective n 4.6 from 5 signals
+	//   baseline 50.0
+	//     +4.7  lob-exec       score  66.7 ± 14.4  weight 28.1%  1 contact(s), 1 signal(s)
+	//     -3.6  finance-exec   score  33.3 ± 14.4  weight 21.9%  1 contact(s), 1 signal(s)  (veto holder)
+	//     +5.0  end-user       score  66.7 ± 14.4  weight 30.0%  2 contact(s), 2 signal(s)
+	//     +2.0  tech-expert    score  60.0 ± 14.4  weight 20.0%  1 contact(s), 1 signal(s)
+	//    -24.7  veto: finance-exec at 33.3 caps the account
+	//   not heard: procurement, dept-manager, champion, cio, security
+	//   heard from one person only: lob-exec, finance-exec, tech-expert
+	//   dropped 1 signal(s): 1 value outside the metric's scale
+}
+
+func ExampleScorer_ScoreAll() {
+	cat := persona.B2B()
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	accounts := func(yield func(persona.Account, []scoring.Signal) bool) {
+		for i, nps := range []float64{10, 6, 8} {
+			acct := persona.Account{ID: fmt.Sprintf("acct-%d", i), Contacts: []persona.Contact{{ID: "u", Persona: persona.LineOfBusiness}}}
+			if !yield(acct, []scoring.Signal{{Contact: "u", Metric: "nps", Value: nps, At: at}}) {
+				return
+			}
+		}
+	}
+	for r, err := range scorer.ScoreAll(context.Background(), accounts, at, &scoring.BatchOptions{Workers: 2}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s %.1f %s\n", r.Account, r.Score, r.Band)
+	}
+	// Output:
+	// acct-0 66.7 insufficient data
+	// acct-1 33.3 insufficient data
+	// acct-2 50.0 insufficient data
+}
+
+func ExampleScorer_NewAccumulator() {
+	cat := persona.B2B()
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
+		{ID: "dana", Persona: persona.LineOfBusiness}, {ID: "eli", Persona: persona.EndUser},
+	}}
+	// Two workers each see part of the signals...
+	left := scorer.NewAccumulator("acme", at)
+	left.Add(scoring.Signal{Contact: "dana", Metric: "nps", Value: 9, At: at})
+	right := scorer.NewAccumulator("acme", at)
+	right.Add(scoring.Signal{Contact: "eli", Metric: "csat", Value: 2, At: at})
+
+	// ...one ships its state to the other as bytes...
+	data, _ := right.MarshalBinary()
+	shipped := scorer.NewAccumulator("", time.Time{})
+	if err := shipped.UnmarshalBinary(data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := left.Merge(shipped); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// ...and the merged state scores exactly as Score on everything would.
+	merged, _ := left.Result(acct)
+	whole, _ := scorer.Score(acct, []scoring.Signal{
+		{Contact: "dana", Metric: "nps", Value: 9, At: at},
+		{Contact: "eli", Metric: "csat", Value: 2, At: at},
+	}, at)
+	// By hand: dana 100 -> (100 + 2*50)/3 = 66.667; eli's CSAT 2 of 1..5 is 25
+	// -> (25 + 100)/3 = 41.667; groups decision 0.5 and use 0.3 renormalise to
+	// 0.625 and 0.375: 0.625*66.667 + 0.375*41.667 = 57.2917.
+	fmt.Printf("merged %.4f, whole %.4f\n", merged.Score, whole.Score)
+	// Output: merged 57.2917, whole 57.2917
+}
