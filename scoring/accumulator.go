@@ -77,10 +77,7 @@ func (a *Accumulator) Result(acct persona.Account) (Result, error) {
 	if acct.ID != a.account {
 		return Result{}, fmt.Errorf("scoring: account %q given to the accumulator of %q: %w", acct.ID, a.account, ErrWrongAccount)
 	}
-	var r Result
-	err := a.s.score(&r, &acct, a.kept, a.at, a.dropped)
-	r.scratch = nil
-	return r, err
+	return a.s.scoreWith(acct, a.kept, a.at, a.dropped)
 }
 
 // The binary encoding, version 1:

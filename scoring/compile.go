@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -37,6 +38,10 @@ type Scorer struct {
 	halfLife time.Duration
 	maxAge   time.Duration
 	z        float64 // normal quantile for the interval
+
+	// workspaces recycles scratch space between calls to Score, which returns
+	// a fresh Result each time and so cannot keep it there.
+	workspaces sync.Pool
 }
 
 type compiledMetric struct {

@@ -21,6 +21,7 @@ func Example() {
 	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
 		{ID: "dana", Persona: persona.LineOfBusiness},
 		{ID: "gus", Persona: persona.FinanceExecutive},
+		{ID: "hal", Persona: persona.FinanceExecutive},
 		{ID: "eli", Persona: persona.EndUser},
 		{ID: "fay", Persona: persona.EndUser},
 		{ID: "ian", Persona: persona.TechnicalExpert},
@@ -28,6 +29,7 @@ func Example() {
 	signals := []scoring.Signal{
 		{Contact: "dana", Metric: "nps", Value: 9, At: at.AddDate(0, -1, 0)},
 		{Contact: "gus", Metric: "nps", Value: 3, At: at.AddDate(0, -2, 0)},
+		{Contact: "hal", Metric: "nps", Value: 5, At: at.AddDate(0, -1, 0)},
 		{Contact: "eli", Metric: "nps", Value: 10, At: at.AddDate(0, 0, -10)},
 		{Contact: "fay", Metric: "csat", Value: 5, At: at.AddDate(0, 0, -3)},
 		{Contact: "ian", Metric: "usage", Value: 0.8, At: at.AddDate(0, 0, -7)},
@@ -39,20 +41,23 @@ func Example() {
 		return
 	}
 	r.Explain(os.Stdout)
-	// By hand: each persona heard once is shrunk toward 50 with k = 2, so
-	// dana's promoter answer (100) scores (100 + 2*50)/3 = 66.7 and gus's
-	// detractor answer (0) scores 33.3. The uncapped account is 58.0, but gus is
-	// a veto holder below 35, so the account is capped at 33.3.
+	// By hand: each persona is shrunk toward 50 with k = 2, so dana's
+	// promoter answer (100) scores (100 + 2*50)/3 = 66.7. The finance
+	// executives' two detractor answers (0 and 0) are one and two months old,
+	// recency weights 0.625 and 0.788, so Kish's n is 1.974 and the persona
+	// scores 2*50/3.974 = 25.2. The uncapped account is 56.25, but finance
+	// holds a veto and is below 30, so the account is capped at 25.2.
+
 	// Output:
-	// acme: 33.3 (9.6..57.1), at risk; coverage 56%, effective n 4.6 from 5 signals
+	// acme: 25.2 (4.5..45.8), at risk; coverage 56%, effective n 5.2 from 6 signals
 	//   baseline 50.0
 	//     +4.7  lob-exec       score  66.7 ± 14.4  weight 28.1%  1 contact(s), 1 signal(s)
-	//     -3.6  finance-exec   score  33.3 ± 14.4  weight 21.9%  1 contact(s), 1 signal(s)  (veto holder)
+	//     -5.4  finance-exec   score  25.2 ± 12.5  weight 21.9%  2 contact(s), 2 signal(s)  (veto holder)
 	//     +5.0  end-user       score  66.7 ± 14.4  weight 30.0%  2 contact(s), 2 signal(s)
 	//     +2.0  tech-expert    score  60.0 ± 14.4  weight 20.0%  1 contact(s), 1 signal(s)
-	//    -24.7  veto: finance-exec at 33.3 caps the account
+	//    -31.1  veto: finance-exec at 25.2 caps the account
 	//   not heard: procurement, dept-manager, champion, cio, security
-	//   heard from one person only: lob-exec, finance-exec, tech-expert
+	//   heard from one person only: lob-exec, tech-expert
 	//   dropped 1 signal(s): 1 value outside the metric's scale
 }
 

@@ -111,9 +111,15 @@ type Model struct {
 }
 
 // DefaultModel returns a sensible starting model for cat: five common
-// metrics, the catalog's persona and group weights, a 90-day half-life, a
-// one-year maximum age, a prior of 50 worth two contacts, a veto cap below
-// 35, and four bands. Replace its weights by calibrating on renewals.
+// metrics (NPS weighing double, as the relationship question), the catalog's
+// persona and group weights, a 90-day half-life, a one-year maximum age, a
+// prior of 50 worth two contacts, a veto cap below 30, and four bands.
+// Replace its weights by calibrating on renewals.
+//
+// The veto threshold and the prior work together: one detractor answer from
+// a veto holder scores (0 + 2*50)/3 = 33.3, not enough on its own to cap the
+// account; two detractors score 25 and do. A single answer is a warning, two
+// are a pattern.
 func DefaultModel(cat *persona.Catalog) Model {
 	m := Model{
 		Metrics: []Metric{
@@ -123,7 +129,7 @@ func DefaultModel(cat *persona.Catalog) Model {
 			{Name: "usage", Kind: KindUsage, Min: 0, Max: 1, Weight: 1},
 			{Name: "sentiment", Kind: KindSentiment, Min: -1, Max: 1, Weight: 0.5},
 		},
-		VetoBelow:     35,
+		VetoBelow:     30,
 		HalfLife:      Duration(90 * 24 * time.Hour),
 		MaxAge:        Duration(365 * 24 * time.Hour),
 		PriorStrength: 2,

@@ -77,11 +77,22 @@ func resize[T any](s []T, n int) []T {
 //
 // Score is safe for concurrent use. The signals are not modified.
 func (s *Scorer) Score(acct persona.Account, signals []Signal, at time.Time) (Result, error) {
-	var r Result
-	err := s.ScoreInto(&r, acct, signals, at)
+	return s.scoreWith(acct, signals, at, nil)
+}
+
+// scoreWith scores into a new Result with pooled scratch space.
+func (s *Scorer) scoreWith(acct persona.Account, signals []Signal, at time.Time, dropped []Dropped) (Result, error) {
+	ws, _ := s.workspaces.Get().(*workspace)
+	if ws == nil {
+		ws = new(workspace)
+	}
+	r := Result{scratch: ws}
+	err := s.score(&r, &acct, signals, at, dropped)
 	r.scratch = nil
+	s.workspaces.Put(ws)
 	return r, err
 }
+
 
 // ScoreInto is Score writing into a caller-owned Result, reusing its slices
 // and scratch space: once dst has grown to the size of the accounts scored,
@@ -292,4 +303,25 @@ func findContact(byID []int32, contacts []persona.Contact, id string) int {
 		return lo
 	}
 	return -1
+}
+
+// FlatAverage is the naive health score this package exists to replace: the
+// plain mean of every usable signal, normalised to 0..100 as Score does, with
+// no persona, no recency weight and no nesting, so that the most talkative
+// people dominate. It is here as a baseline to compare against. Signals that
+// Score would drop before looking at the account (unknown metric, NaN, off
+// the scale, future, expired) are skipped; n is the number averaged, and the
+// mean is 0 when n is 0.
+func (s *Scorer) FlatAverage(signals []Signal, at time.Time) (mean float64, n int) {
+	var sum float64
+	for i := range signals {
+		if rc, reason := s.prepare(&signals[i], at); reason == 0 {
+			sum += rc.x
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return sum / float64(n), n
 }

@@ -317,3 +317,21 @@ func TestMultipleMetricsAndReversedScale(t *testing.T) {
 		t.Errorf("dropped = %+v", r.Dropped)
 	}
 }
+
+// The flat average of case (a) is (80 + 10*20 + 60 + 70)/13 = 410/13 = 31.54,
+// where the persona-aware score is 56.67.
+func TestFlatAverage(t *testing.T) {
+	s := mustCompile(t, plainModel(), testCatalog(t))
+	sigs := []scoring.Signal{sig("c1", 80, 0), sig("c3", 60, day), sig("c4", 70, 0), sig("c1", 101, 0), sig("c1", 50, -day)}
+	for i := range 10 {
+		sigs = append(sigs, sig("c2", 20, time.Duration(i)*day))
+	}
+	mean, n := s.FlatAverage(sigs, t0)
+	near(t, "flat average", mean, 410.0/13, 1e-12)
+	if n != 13 {
+		t.Errorf("n = %d, want 13 (off-scale and future signals skipped)", n)
+	}
+	if mean, n := s.FlatAverage(nil, t0); mean != 0 || n != 0 {
+		t.Errorf("empty: %v, %d", mean, n)
+	}
+}

@@ -1,48 +1,226 @@
-// Command quickstart builds a synthetic customer base and shows, account by
-// account, how much of each village a vendor can actually reach.
+// Command quickstart is village's main job in one screen: it generates a
+// synthetic customer base in which end users answer surveys far more often
+// than executives, scores every account with the default persona-aware model,
+// and prints what a customer-success lead needs: the accounts at risk and
+// why, and the accounts where a flat average of every answer would mislead.
 package main
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"io"
 	"log"
+	"math"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/villagecx/village/internal/villagesim"
 	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
 )
 
+const accounts = 200
+
 func main() {
-	base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: 20})
-	if err != nil {
+	if err := run(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
-	at := base.End
-	fmt.Printf("Coverage of %d synthetic accounts on %s\n\n", len(base.Accounts), at.Format("2006-01-02"))
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "account\tsegment\tcontacts\tweight heard\tpersonas present\tmissing\tsingle-threaded")
-	for i := range base.Accounts {
-		a := &base.Accounts[i]
-		cov := persona.CoverageAt(a, base.Catalog, at)
-		active := 0
-		for _, p := range cov.Present {
-			active += len(p.Contacts)
-		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%3.0f%%\t%d of %d\t%s\t%s\n",
-			a.ID, a.Segment, active, 100*cov.WeightShare, len(cov.Present), base.Catalog.Len(),
-			join(cov.Missing), join(cov.SingleThreaded))
-	}
-	w.Flush()
 }
 
-func join(ids []persona.ID) string {
-	if len(ids) == 0 {
+// scored is one account's result next to the flat average it replaces.
+type scored struct {
+	acct    *persona.Account
+	signals []scoring.Signal
+	result  scoring.Result
+	flat    float64
+}
+
+func run(w io.Writer) error {
+	start := time.Now()
+	base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: accounts})
+	if err != nil {
+		return err
+	}
+	signals := base.Signals(villagesim.SignalConfig{Seed: 1, BadRate: 0.01})
+	cat := base.Catalog
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		return err
+	}
+	at := base.End
+
+	in := func(yield func(persona.Account, []scoring.Signal) bool) {
+		for i := range base.Accounts {
+			if !yield(base.Accounts[i], signals[i]) {
+				return
+			}
+		}
+	}
+	var all []scored
+	i := 0
+	for r, err := range scorer.ScoreAll(context.Background(), in, at, nil) {
+		if err != nil {
+			return err
+		}
+		flat, _ := scorer.FlatAverage(signals[i], at)
+		all = append(all, scored{acct: &base.Accounts[i], signals: signals[i], result: r, flat: flat})
+		i++
+	}
+
+	summary(w, all, at)
+	atRisk(w, all)
+	misleading(w, all)
+	fmt.Fprintf(w, "\nScored %d accounts in %v. Every number above comes with `Result.Explain`; try it on one account.\n",
+		len(all), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func summary(w io.Writer, all []scored, at time.Time) {
+	total, dropped := 0, 0
+	byPersona := map[persona.ID]int{}
+	for _, s := range all {
+		total += len(s.signals)
+		dropped += len(s.result.Dropped)
+		for _, p := range s.result.Personas {
+			byPersona[p.Persona] += p.Signals
+		}
+	}
+	used := total - dropped
+	share := func(ids ...persona.ID) float64 {
+		n := 0
+		for _, id := range ids {
+			n += byPersona[id]
+		}
+		return 100 * float64(n) / float64(used)
+	}
+	fmt.Fprintf(w, "village quickstart: %d synthetic accounts scored on %s with the default B2B model\n",
+		len(all), at.Format(time.DateOnly))
+	fmt.Fprintf(w, "%d signals, %d used and %d dropped with a reason. End users and technical experts gave %.0f%% of\n",
+		total, used, dropped, share(persona.EndUser, persona.TechnicalExpert))
+	fmt.Fprintf(w, "the answers used; the line-of-business and finance executives, who decide renewals, gave %.0f%%.\n",
+		share(persona.LineOfBusiness, persona.FinanceExecutive))
+}
+
+func atRisk(w io.Writer, all []scored) {
+	var risky []scored
+	for _, s := range all {
+		if s.result.Scored && s.result.Band == "at risk" {
+			risky = append(risky, s)
+		}
+	}
+	slices.SortFunc(risky, func(a, b scored) int { return cmp.Compare(a.result.Score, b.result.Score) })
+	fmt.Fprintf(w, "\nAt risk: %d accounts, worst first (score with its 90%% interval; coverage is the share of the\nvillage's weight heard)\n\n", len(risky))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "account\tcompany\tARR\tscore\tinterval\tcoverage\tdragging it down\tveto\tnot heard")
+	for _, s := range risky[:min(len(risky), 12)] {
+		r := &s.result
+		veto := "-"
+		if r.Veto.Applied {
+			veto = fmt.Sprintf("%s at %.0f", r.Veto.Persona, r.Veto.Score)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f-%.0f\t%.0f%%\t%s\t%s\t%s\n",
+			r.Account, s.acct.Name, money(s.acct.ARR), r.Score, r.Low, r.High, 100*r.Coverage,
+			draggers(r), veto, ids(r.Missing, 3))
+	}
+	tw.Flush()
+	if len(risky) > 12 {
+		fmt.Fprintf(w, "... and %d more\n", len(risky)-12)
+	}
+}
+
+func misleading(w io.Writer, all []scored) {
+	var scoredOnly []scored
+	for _, s := range all {
+		if s.result.Scored {
+			scoredOnly = append(scoredOnly, s)
+		}
+	}
+	slices.SortFunc(scoredOnly, func(a, b scored) int {
+		return cmp.Or(
+			cmp.Compare(math.Abs(b.flat-b.result.Score), math.Abs(a.flat-a.result.Score)),
+			cmp.Compare(a.result.Account, b.result.Account))
+	})
+	fmt.Fprintf(w, "\nWhere a flat average of every answer misleads most\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "account\tflat average\tpersona-aware\twhy they differ")
+	for _, s := range scoredOnly[:min(len(scoredOnly), 10)] {
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f (%s)\t%s\n", s.result.Account, s.flat, s.result.Score, s.result.Band, why(&s))
+	}
+	tw.Flush()
+}
+
+// draggers lists the personas with the most negative contributions.
+func draggers(r *scoring.Result) string {
+	ps := slices.Clone(r.Personas)
+	slices.SortFunc(ps, func(a, b scoring.PersonaScore) int { return cmp.Compare(a.Contribution, b.Contribution) })
+	var parts []string
+	for _, p := range ps {
+		if p.Contribution >= -0.5 || len(parts) == 2 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.0f", p.Persona, p.Contribution))
+	}
+	if len(parts) == 0 {
 		return "-"
 	}
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = string(id)
+	return strings.Join(parts, ", ")
+}
+
+// why explains the gap between the flat average and the persona-aware score
+// in one line: the veto, then the persona most over-represented in the answers.
+func why(s *scored) string {
+	r := &s.result
+	var reasons []string
+	if r.Veto.Applied {
+		reasons = append(reasons, fmt.Sprintf("veto holder %s at %.0f caps it", r.Veto.Persona, r.Veto.Score))
 	}
-	return strings.Join(s, ",")
+	used := float64(r.SignalsUsed)
+	var loud *scoring.PersonaScore
+	for i := range r.Personas {
+		p := &r.Personas[i]
+		if loud == nil || float64(p.Signals)/used-p.Weight > float64(loud.Signals)/used-loud.Weight {
+			loud = p
+		}
+	}
+	if loud != nil {
+		reasons = append(reasons, fmt.Sprintf("%s gave %.0f%% of the answers but carries %.0f%% of the weight (scores %.0f)",
+			loud.Persona, 100*float64(loud.Signals)/used, 100*loud.Weight, loud.Score))
+	}
+	var quiet *scoring.PersonaScore
+	for i := range r.Personas {
+		p := &r.Personas[i]
+		if p != loud && (quiet == nil || p.Weight > quiet.Weight) {
+			quiet = p
+		}
+	}
+	if quiet != nil && !r.Veto.Applied {
+		reasons = append(reasons, fmt.Sprintf("%s (%.0f%% of the weight) scores %.0f", quiet.Persona, 100*quiet.Weight, quiet.Score))
+	}
+	return strings.Join(reasons, "; ")
+}
+
+func ids(list []persona.ID, most int) string {
+	if len(list) == 0 {
+		return "-"
+	}
+	parts := make([]string, 0, most+1)
+	for i, id := range list {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("+%d", len(list)-most))
+			break
+		}
+		parts = append(parts, string(id))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func money(x float64) string {
+	if x >= 1e6 {
+		return fmt.Sprintf("$%.1fM", x/1e6)
+	}
+	return fmt.Sprintf("$%.0fk", x/1e3)
 }

@@ -54,20 +54,23 @@ func DefaultResponseRates() map[persona.ID]float64 {
 // person's own bias and noise, so the signals are honest but partial. The
 // result is indexed like b.Accounts; the same b and cfg give the same signals.
 func (b *Base) Signals(cfg SignalConfig) [][]scoring.Signal {
-	if cfg.ResponseRate == nil {
-		cfg.ResponseRate = DefaultResponseRates()
-	}
+	cfg.normalise()
 	out := make([][]scoring.Signal, len(b.Accounts))
 	for i := range b.Accounts {
-		rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32|uint64(i)))
-		out[i] = b.accountSignals(rng, &cfg, i)
+		out[i] = accountSignals(&b.Accounts[i], &b.Truth[i], b.Catalog, b.End, &cfg, i)
 	}
 	return out
 }
 
-func (b *Base) accountSignals(rng *rand.Rand, cfg *SignalConfig, i int) []scoring.Signal {
-	acct := &b.Accounts[i]
-	truth := &b.Truth[i]
+func (cfg *SignalConfig) normalise() {
+	if cfg.ResponseRate == nil {
+		cfg.ResponseRate = DefaultResponseRates()
+	}
+}
+
+// accountSignals generates the signals of account i, from its own random stream.
+func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, end time.Time, cfg *SignalConfig, i int) []scoring.Signal {
+	rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32|uint64(i)))
 	year := 365 * 24 * time.Hour
 	var sigs []scoring.Signal
 	emit := func(c *persona.Contact, metric string, value float64, at time.Time) {
@@ -86,7 +89,7 @@ func (b *Base) accountSignals(rng *rand.Rand, cfg *SignalConfig, i int) []scorin
 	}
 	for ci := range acct.Contacts {
 		c := &acct.Contacts[ci]
-		pi, _ := b.Catalog.Index(c.Persona)
+		pi, _ := cat.Index(c.Persona)
 		heavyUser := c.Persona == persona.EndUser || c.Persona == persona.TechnicalExpert
 		bias := 8 * rng.NormFloat64() // this person's own leaning
 		feel := func() float64 { return clamp(truth.Persona[pi]+bias+8*rng.NormFloat64(), 0, 100) }
@@ -96,9 +99,9 @@ func (b *Base) accountSignals(rng *rand.Rand, cfg *SignalConfig, i int) []scorin
 			rate = 0.2
 		}
 		for wave := 4; wave >= 1; wave-- {
-			at := b.End.Add(-time.Duration(wave) * year / 4).Add(time.Duration(rng.Int64N(int64(14 * 24 * time.Hour))))
+			at := end.Add(-time.Duration(wave) * year / 4).Add(time.Duration(rng.Int64N(int64(14 * 24 * time.Hour))))
 			if c.ActiveAt(at) && rng.Float64() < rate {
-				emit(c, "nps", math.Round(feel()/10), at)
+				emit(c, "nps", math.Round(1+9*feel()/100), at)
 			}
 		}
 		tickets := 0.3
@@ -106,14 +109,14 @@ func (b *Base) accountSignals(rng *rand.Rand, cfg *SignalConfig, i int) []scorin
 			tickets = 1.2
 		}
 		for range poisson(rng, tickets) {
-			at := b.End.Add(-time.Duration(rng.Int64N(int64(year))))
+			at := end.Add(-time.Duration(rng.Int64N(int64(year))))
 			if c.ActiveAt(at) {
 				emit(c, "csat", math.Round(1+4*feel()/100), at)
 			}
 		}
 		if heavyUser {
 			for q := 2; q >= 1; q-- {
-				at := b.End.Add(-time.Duration(q) * year / 4)
+				at := end.Add(-time.Duration(q) * year / 4)
 				if c.ActiveAt(at) {
 					emit(c, "usage", math.Round(feel())/100, at)
 				}

@@ -11,11 +11,13 @@ package villagesim
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
 )
 
 // Config describes the base to generate. The zero value of every field but
@@ -65,8 +67,20 @@ var segments = [...]struct {
 	{"enterprise", 0.15, 6, 400_000},
 }
 
-// Truth is what the simulation knows and a vendor never sees: how healthy
-// an account really is, and how each persona in it really feels, on 0..100.
+// VetoBelow is the feeling below which a veto holder present in an account
+// caps the account's true health at their own feeling.
+const VetoBelow = 30
+
+// Truth is what the simulation knows and a vendor never sees: how each
+// persona in an account really feels, and so how healthy the account really
+// is, on 0..100.
+//
+// Personas in one account share a mood but diverge from it (end users may
+// love the product while the budget holder doubts its value), and Health is
+// the catalog-weighted mean of the personas' feelings (persona.Catalog's
+// EffectiveWeight): the people who decide weigh most, which is the premise
+// persona-aware scoring is built on and what renewals are drawn from. A veto
+// holder with a contact in the account who feels below VetoBelow caps Health.
 type Truth struct {
 	Account string
 	Health  float64
@@ -85,8 +99,44 @@ type Base struct {
 
 // Generate builds a base from cfg. It fails only on an invalid Config.
 func Generate(cfg Config) (*Base, error) {
+	if err := cfg.normalise(); err != nil {
+		return nil, err
+	}
+	b := &Base{
+		Catalog:  cfg.Catalog,
+		Start:    cfg.Start,
+		End:      cfg.End,
+		Accounts: make([]persona.Account, cfg.Accounts),
+		Truth:    make([]Truth, cfg.Accounts),
+	}
+	for i := range cfg.Accounts {
+		b.Accounts[i], b.Truth[i] = genAccount(&cfg, i)
+	}
+	return b, nil
+}
+
+// Stream generates the same accounts as Generate, with the signals
+// Base.Signals would give them, one account at a time, so that a base far
+// larger than memory can be fed to a scorer. It fails only on an invalid Config.
+func Stream(cfg Config, sig SignalConfig) (iter.Seq2[persona.Account, []scoring.Signal], error) {
+	if err := cfg.normalise(); err != nil {
+		return nil, err
+	}
+	sig.normalise()
+	return func(yield func(persona.Account, []scoring.Signal) bool) {
+		for i := range cfg.Accounts {
+			acct, truth := genAccount(&cfg, i)
+			if !yield(acct, accountSignals(&acct, &truth, cfg.Catalog, cfg.End, &sig, i)) {
+				return
+			}
+		}
+	}, nil
+}
+
+// normalise fills in the defaults and checks the config.
+func (cfg *Config) normalise() error {
 	if cfg.Accounts < 0 {
-		return nil, fmt.Errorf("villagesim: Accounts = %d, want >= 0", cfg.Accounts)
+		return fmt.Errorf("villagesim: Accounts = %d, want >= 0", cfg.Accounts)
 	}
 	if cfg.Catalog == nil {
 		cfg.Catalog = persona.B2B()
@@ -98,26 +148,16 @@ func Generate(cfg Config) (*Base, error) {
 		cfg.Start = cfg.End.AddDate(-2, 0, 0)
 	}
 	if !cfg.Start.Before(cfg.End) {
-		return nil, fmt.Errorf("villagesim: Start %v is not before End %v", cfg.Start, cfg.End)
+		return fmt.Errorf("villagesim: Start %v is not before End %v", cfg.Start, cfg.End)
 	}
 	if cfg.ContactsPerPersona == nil {
 		cfg.ContactsPerPersona = DefaultContactsPerPersona()
 	}
-	b := &Base{
-		Catalog:  cfg.Catalog,
-		Start:    cfg.Start,
-		End:      cfg.End,
-		Accounts: make([]persona.Account, cfg.Accounts),
-		Truth:    make([]Truth, cfg.Accounts),
-	}
-	for i := range cfg.Accounts {
-		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
-		b.Accounts[i], b.Truth[i] = genAccount(rng, &cfg, i)
-	}
-	return b, nil
+	return nil
 }
 
-func genAccount(rng *rand.Rand, cfg *Config, i int) (persona.Account, Truth) {
+func genAccount(cfg *Config, i int) (persona.Account, Truth) {
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 	seg := segments[len(segments)-1]
 	u := rng.Float64()
 	for _, s := range segments {
@@ -135,11 +175,12 @@ func genAccount(rng *rand.Rand, cfg *Config, i int) (persona.Account, Truth) {
 		ARR:     math.Round(seg.medARR * math.Exp(0.5*rng.NormFloat64())),
 		Renewal: cfg.End.Add(time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).Truncate(24 * time.Hour),
 	}
-	health := clamp(62+18*rng.NormFloat64(), 3, 97)
-	truth := Truth{Account: id, Health: health, Persona: make([]float64, cfg.Catalog.Len())}
+	mood := 66 + 12*rng.NormFloat64()
+	truth := Truth{Account: id, Persona: make([]float64, cfg.Catalog.Len())}
 	span := cfg.End.Sub(cfg.Start)
 	for pi, p := range cfg.Catalog.Personas() {
-		truth.Persona[pi] = clamp(health+12*rng.NormFloat64(), 0, 100)
+		truth.Persona[pi] = clamp(mood+15*rng.NormFloat64(), 0, 100)
+		truth.Health += cfg.Catalog.EffectiveWeight(pi) * truth.Persona[pi]
 		mean, ok := cfg.ContactsPerPersona[p.ID]
 		if !ok {
 			mean = 1
@@ -166,6 +207,16 @@ func genAccount(rng *rand.Rand, cfg *Config, i int) (persona.Account, Truth) {
 				}
 			}
 			acct.Contacts = append(acct.Contacts, c)
+		}
+	}
+	if total := cfg.Catalog.TotalWeight(); total > 0 {
+		truth.Health /= total
+	}
+	// A veto holder who is in the account and unhappy caps its health.
+	for _, c := range acct.Contacts {
+		pi, _ := cfg.Catalog.Index(c.Persona)
+		if f := truth.Persona[pi]; cfg.Catalog.At(pi).Veto && f < VetoBelow {
+			truth.Health = math.Min(truth.Health, f)
 		}
 	}
 	return acct, truth

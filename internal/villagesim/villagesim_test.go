@@ -143,3 +143,29 @@ func TestSignalsAreDeterministicAndBiased(t *testing.T) {
 		t.Error("BadRate spoiled nothing")
 	}
 }
+
+func TestStreamMatchesGenerate(t *testing.T) {
+	cfg := Config{Seed: 4, Accounts: 30}
+	b, _ := Generate(cfg)
+	want := b.Signals(SignalConfig{Seed: 5})
+	seq, err := Stream(cfg, SignalConfig{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for acct, sigs := range seq {
+		if d := cmp.Diff(b.Accounts[i], acct); d != "" {
+			t.Fatalf("account %d differs:\n%s", i, d)
+		}
+		if !slices.Equal(want[i], sigs) {
+			t.Fatalf("signals of account %d differ", i)
+		}
+		i++
+	}
+	if i != 30 {
+		t.Errorf("streamed %d accounts, want 30", i)
+	}
+	if _, err := Stream(Config{Accounts: -1}, SignalConfig{}); err == nil {
+		t.Error("Stream accepted a negative count")
+	}
+}

@@ -1,0 +1,116 @@
+// Command scoreallbench measures Scorer.ScoreAll on a large synthetic base,
+// for BENCHMARKS.md: signals per second with a given number of workers, and
+// the peak heap in use while scoring.
+//
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -stream
+//
+// Without -stream the base is generated into memory first (like a loaded
+// data set) and only the scoring is timed. With -stream each account is
+// generated as the scorer pulls it, so the timing includes generation and
+// the peak heap shows what scoring itself holds.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"iter"
+	"log"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/villagecx/village/internal/villagesim"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+func main() {
+	accounts := flag.Int("accounts", 100_000, "accounts to generate and score")
+	workers := flag.Int("workers", 1, "ScoreAll workers")
+	stream := flag.Bool("stream", false, "generate accounts as they are scored instead of in advance")
+	flag.Parse()
+
+	cfg := villagesim.Config{Seed: 1, Accounts: *accounts}
+	sigCfg := villagesim.SignalConfig{Seed: 1}
+	var in iter.Seq2[persona.Account, []scoring.Signal]
+	cat := persona.B2B()
+	cfg.Catalog = cat
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var err error
+	if *stream {
+		in, err = villagesim.Stream(cfg, sigCfg)
+	} else {
+		var base *villagesim.Base
+		base, err = villagesim.Generate(cfg)
+		if err == nil {
+			signals := base.Signals(sigCfg)
+			in = func(yield func(persona.Account, []scoring.Signal) bool) {
+				for i := range base.Accounts {
+					if !yield(base.Accounts[i], signals[i]) {
+						return
+					}
+				}
+			}
+			at = base.End
+		}
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // sample the heap in use while scoring
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+
+	start := time.Now()
+	n, signals, scored := 0, 0, 0
+	for r, err := range scorer.ScoreAll(context.Background(), in, at, &scoring.BatchOptions{Workers: *workers}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+		signals += r.SignalsUsed + len(r.Dropped)
+		if r.Scored {
+			scored++
+		}
+	}
+	elapsed := time.Since(start)
+	close(done)
+	wg.Wait()
+
+	mode := "in memory"
+	if *stream {
+		mode = "streamed"
+	}
+	fmt.Printf("accounts %d (%s), signals %d, workers %d, GOMAXPROCS %d\n", n, mode, signals, *workers, runtime.GOMAXPROCS(0))
+	fmt.Printf("elapsed %v, %.0f signals/s, %.0f accounts/s, %d scored\n",
+		elapsed.Round(time.Millisecond), float64(signals)/elapsed.Seconds(), float64(n)/elapsed.Seconds(), scored)
+	fmt.Printf("heap in use before scoring %.0f MiB, peak while scoring %.0f MiB\n",
+		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20))
+}
