@@ -93,7 +93,6 @@ func (s *Scorer) scoreWith(acct persona.Account, signals []Signal, at time.Time,
 	return r, err
 }
 
-
 // ScoreInto is Score writing into a caller-owned Result, reusing its slices
 // and scratch space: once dst has grown to the size of the accounts scored,
 // it allocates nothing. dst must not be used by two goroutines at once.
