@@ -30,6 +30,7 @@ type FieldError struct {
 	Err   error  // one of the sentinel errors above
 }
 
+// Error describes the problem: where, what value, and what is wrong with it.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("persona: %s %#v: %v", e.Field, e.Value, e.Err)
 }

@@ -31,6 +31,7 @@ type FieldError struct {
 	Err   error
 }
 
+// Error describes the problem: where, what value, and what is wrong with it.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("scoring: %s %#v: %v", e.Field, e.Value, e.Err)
 }
