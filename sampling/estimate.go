@@ -1,0 +1,214 @@
+package sampling
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Estimate is a design-based estimate with its linearisation standard error.
+type Estimate struct {
+	Value float64
+	SE    float64
+	// DEff is the design effect: the variance over that of a simple random
+	// sample without replacement of the same size (R survey's deff = TRUE).
+	// It is 0 where it is not computed (ratios, domains, calibrated designs).
+	DEff float64
+	// N is the number of sampled units the estimate rests on.
+	N int
+}
+
+// CI returns the two-sided normal confidence interval at level (e.g. 0.95),
+// as confint does for R survey's estimates. level must be in (0, 1).
+func (e Estimate) CI(level float64) (lo, hi float64) {
+	if !(level > 0 && level < 1) {
+		return math.NaN(), math.NaN()
+	}
+	half := distuv.UnitNormal.Quantile(0.5+level/2) * e.SE
+	return e.Value - half, e.Value + half
+}
+
+// String formats the estimate as "value (SE se)".
+func (e Estimate) String() string { return fmt.Sprintf("%.6g (SE %.4g)", e.Value, e.SE) }
+
+func (d *Design) check(name string, y []float64) error {
+	if len(y) != len(d.w) {
+		return errf(ErrLength, len(y), "len(%s) for %d units", name, len(d.w))
+	}
+	for i, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errf(ErrInvalidValue, v, "%s[%d]", name, i)
+		}
+	}
+	return nil
+}
+
+func (d *Design) checkDomain(in []bool) error {
+	if len(in) != len(d.w) {
+		return errf(ErrLength, len(in), "len(domain) for %d units", len(d.w))
+	}
+	return nil
+}
+
+// Total estimates the population total of y (Horvitz-Thompson): sum(w*y).
+func (d *Design) Total(y []float64) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	z := make([]float64, len(y))
+	var t float64
+	for i, v := range y {
+		z[i] = d.w[i] * v
+		t += z[i]
+	}
+	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: len(y)}
+	if len(d.calib) == 0 {
+		psum := d.weightSum()
+		if vsrs := d.srsVariance(y) * psum * psum; vsrs > 0 {
+			e.DEff = e.SE * e.SE / vsrs
+		}
+	}
+	return e, nil
+}
+
+// Mean estimates the population mean of y (Hajek): sum(w*y)/sum(w), with
+// the linearised influence w*(y - mean)/sum(w).
+func (d *Design) Mean(y []float64) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	e, err := d.domainMean(y, nil)
+	if err == nil && len(d.calib) == 0 {
+		if vsrs := d.srsVariance(y); vsrs > 0 {
+			e.DEff = e.SE * e.SE / vsrs
+		}
+	}
+	return e, err
+}
+
+// Proportion estimates the share of the population for which in is true.
+func (d *Design) Proportion(in []bool) (Estimate, error) {
+	if err := d.checkDomain(in); err != nil {
+		return Estimate{}, err
+	}
+	y := make([]float64, len(in))
+	for i, b := range in {
+		if b {
+			y[i] = 1
+		}
+	}
+	return d.Mean(y)
+}
+
+// Ratio estimates sum(y)/sum(x) over the population, with influence
+// w*(y - R*x)/sum(w*x). The estimated total of x must not be 0.
+func (d *Design) Ratio(y, x []float64) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	if err := d.check("x", x); err != nil {
+		return Estimate{}, err
+	}
+	var ty, tx float64
+	for i := range y {
+		ty += d.w[i] * y[i]
+		tx += d.w[i] * x[i]
+	}
+	if tx == 0 {
+		return Estimate{}, errf(ErrInvalidValue, tx, "estimated total of x")
+	}
+	r := ty / tx
+	z := make([]float64, len(y))
+	for i := range y {
+		z[i] = d.w[i] * (y[i] - r*x[i]) / tx
+	}
+	return Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)}, nil
+}
+
+// DomainMean estimates the mean of y over the subpopulation where in is
+// true. The variance keeps the whole design (strata and PSUs outside the
+// domain still count), as R survey's subset and svyby do. A domain with no
+// sampled unit is an error wrapping ErrEmpty.
+func (d *Design) DomainMean(y []float64, in []bool) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	if err := d.checkDomain(in); err != nil {
+		return Estimate{}, err
+	}
+	return d.domainMean(y, in)
+}
+
+// DomainTotal estimates the total of y over the subpopulation where in is true.
+func (d *Design) DomainTotal(y []float64, in []bool) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	if err := d.checkDomain(in); err != nil {
+		return Estimate{}, err
+	}
+	z := make([]float64, len(y))
+	var t float64
+	n := 0
+	for i, v := range y {
+		if in[i] {
+			z[i] = d.w[i] * v
+			t += z[i]
+			n++
+		}
+	}
+	return Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: n}, nil
+}
+
+// domainMean is the Hajek mean over the units in the domain (all when in is nil).
+func (d *Design) domainMean(y []float64, in []bool) (Estimate, error) {
+	var sw, swy float64
+	n := 0
+	for i, v := range y {
+		if in == nil || in[i] {
+			sw += d.w[i]
+			swy += d.w[i] * v
+			n++
+		}
+	}
+	if n == 0 {
+		return Estimate{}, errf(ErrEmpty, nil, "domain")
+	}
+	mean := swy / sw
+	z := make([]float64, len(y))
+	for i, v := range y {
+		if in == nil || in[i] {
+			z[i] = d.w[i] * (v - mean) / sw
+		}
+	}
+	return Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n}, nil
+}
+
+func (d *Design) weightSum() float64 {
+	var s float64
+	for _, w := range d.w {
+		s += w
+	}
+	return s
+}
+
+// srsVariance is the variance of the mean of y under simple random sampling
+// without replacement of the same size from a population of sum(w) units:
+// the design-weighted variance of y (with n/(n-1)) times (N - n)/(N*n). It
+// is the denominator of R survey's design effect.
+func (d *Design) srsVariance(y []float64) float64 {
+	n := float64(len(y))
+	psum := d.weightSum()
+	var mean float64
+	for i, v := range y {
+		mean += d.w[i] * v
+	}
+	mean /= psum
+	var ss float64
+	for i, v := range y {
+		ss += d.w[i] * (v - mean) * (v - mean)
+	}
+	s2 := ss / psum * n / (n - 1)
+	return s2 * (psum - n) / (psum * n)
+}

@@ -1,0 +1,259 @@
+package sampling_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/villagecx/village/sampling"
+)
+
+// The fixtures under testdata were written by testdata/survey_oracle.R with
+// R's survey package (versions in testdata/oracle.versions.txt); the tests
+// compare against them at 1e-6 relative and never run R.
+
+type table struct {
+	cols map[string]int
+	rows [][]string
+}
+
+func readCSV(t *testing.T, name string) table {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := table{cols: map[string]int{}, rows: recs[1:]}
+	for i, c := range recs[0] {
+		tb.cols[c] = i
+	}
+	return tb
+}
+
+func (tb table) str(col string) []string {
+	out := make([]string, len(tb.rows))
+	for i, r := range tb.rows {
+		out[i] = r[tb.cols[col]]
+	}
+	return out
+}
+
+func (tb table) num(t *testing.T, col string) []float64 {
+	out := make([]float64, len(tb.rows))
+	for i, s := range tb.str(col) {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("column %s row %d: %v", col, i, err)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+type rEstimate struct {
+	Level string  `json:"level"`
+	Value float64 `json:"value"`
+	SE    float64 `json:"se"`
+	DEff  float64 `json:"deff"`
+}
+
+type oracle struct {
+	StratMeanAPI00       rEstimate            `json:"strat_mean_api00"`
+	StratTotalEnroll     rEstimate            `json:"strat_total_enroll"`
+	StratNoFPCMeanAPI00  rEstimate            `json:"strat_nofpc_mean_api00"`
+	StratNoFPCTotal      rEstimate            `json:"strat_nofpc_total_enroll"`
+	StratRatio           rEstimate            `json:"strat_ratio_api00_api99"`
+	StratPropSchWideYes  rEstimate            `json:"strat_prop_schwide_yes"`
+	StratDomainMean      map[string]rEstimate `json:"strat_domain_mean_api00_by_awards"`
+	StratDomainTotal     map[string]rEstimate `json:"strat_domain_total_enroll_by_awards"`
+	ClusMeanAPI00        rEstimate            `json:"clus_mean_api00"`
+	ClusTotalEnroll      rEstimate            `json:"clus_total_enroll"`
+	PostMeanAPI00        rEstimate            `json:"post_mean_api00"`
+	PostTotalEnroll      rEstimate            `json:"post_total_enroll"`
+	RakeMeanAPI00        rEstimate            `json:"rake_mean_api00"`
+	RakeTotalEnroll      rEstimate            `json:"rake_total_enroll"`
+	RakeWeights          []float64            `json:"rake_weights"`
+	TrimUpper            float64              `json:"trim_upper"`
+	TrimWeights          []float64            `json:"trim_weights"`
+	Neyman               struct {
+		Strata []string  `json:"strata"`
+		N      []float64 `json:"N"`
+		S      []float64 `json:"S"`
+		Size   int       `json:"n"`
+		Alloc  []float64 `json:"alloc"`
+	} `json:"neyman"`
+}
+
+func loadOracle(t *testing.T) oracle {
+	t.Helper()
+	data, err := os.ReadFile("testdata/oracle.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o oracle
+	if err := json.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func rel(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.IsNaN(got) || math.Abs(got-want) > 1e-6*math.Abs(want) {
+		t.Errorf("%s = %.12g, R says %.12g", what, got, want)
+	}
+}
+
+func same(t *testing.T, what string, got sampling.Estimate, want rEstimate, deff bool) {
+	t.Helper()
+	rel(t, what+" value", got.Value, want.Value)
+	rel(t, what+" SE", got.SE, want.SE)
+	if deff {
+		rel(t, what+" design effect", got.DEff, want.DEff)
+	}
+}
+
+// apistrat: a stratified simple random sample of 200 California schools, by
+// school type (elementary, middle, high).
+func stratDesign(t *testing.T, fpc bool) (*sampling.Design, table) {
+	tb := readCSV(t, "apistrat.csv")
+	stype, pw, popN := tb.str("stype"), tb.num(t, "pw"), tb.num(t, "fpc")
+	units := make([]sampling.Unit, len(pw))
+	sizes := map[string]float64{}
+	for i := range units {
+		units[i] = sampling.Unit{Stratum: stype[i], Weight: pw[i]}
+		sizes[stype[i]] = popN[i]
+	}
+	var opts *sampling.DesignOptions
+	if fpc {
+		opts = &sampling.DesignOptions{PopulationPSUs: sizes}
+	}
+	d, err := sampling.NewDesign(units, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, tb
+}
+
+// apiclus1: a one-stage cluster sample of 15 school districts (all their schools).
+func clusDesign(t *testing.T) (*sampling.Design, table) {
+	tb := readCSV(t, "apiclus1.csv")
+	dnum, pw, popN := tb.str("dnum"), tb.num(t, "pw"), tb.num(t, "fpc")
+	units := make([]sampling.Unit, len(pw))
+	for i := range units {
+		units[i] = sampling.Unit{Cluster: dnum[i], Weight: pw[i]}
+	}
+	d, err := sampling.NewDesign(units, &sampling.DesignOptions{PopulationPSUs: map[string]float64{"": popN[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, tb
+}
+
+// mustFor returns a helper that unwraps an estimate, failing t on an error.
+func mustFor(t *testing.T) func(sampling.Estimate, error) sampling.Estimate {
+	return func(e sampling.Estimate, err error) sampling.Estimate {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+}
+
+func TestStratifiedAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := stratDesign(t, true)
+	api00, api99, enroll := tb.num(t, "api00"), tb.num(t, "api99"), tb.num(t, "enroll")
+	same(t, "mean api00 (fpc)", must(d.Mean(api00)), o.StratMeanAPI00, true)
+	same(t, "total enroll (fpc)", must(d.Total(enroll)), o.StratTotalEnroll, true)
+	same(t, "ratio api00/api99", must(d.Ratio(api00, api99)), o.StratRatio, false)
+
+	yes := make([]bool, len(api00))
+	for i, s := range tb.str("sch.wide") {
+		yes[i] = s == "Yes"
+	}
+	same(t, "proportion sch.wide == Yes", must(d.Proportion(yes)), o.StratPropSchWideYes, false)
+
+	awards := tb.str("awards")
+	for _, want := range o.StratDomainMean {
+		in := make([]bool, len(awards))
+		for i, a := range awards {
+			in[i] = a == want.Level
+		}
+		same(t, "domain mean api00, awards "+want.Level, must(d.DomainMean(api00, in)), want, false)
+	}
+	for _, want := range o.StratDomainTotal {
+		in := make([]bool, len(awards))
+		for i, a := range awards {
+			in[i] = a == want.Level
+		}
+		same(t, "domain total enroll, awards "+want.Level, must(d.DomainTotal(enroll, in)), want, false)
+	}
+
+	nofpc, _ := stratDesign(t, false)
+	same(t, "mean api00 (no fpc)", must(nofpc.Mean(api00)), o.StratNoFPCMeanAPI00, true)
+	same(t, "total enroll (no fpc)", must(nofpc.Total(enroll)), o.StratNoFPCTotal, true)
+}
+
+func TestClusterAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := clusDesign(t)
+	same(t, "mean api00", must(d.Mean(tb.num(t, "api00"))), o.ClusMeanAPI00, true)
+	same(t, "total enroll", must(d.Total(tb.num(t, "enroll"))), o.ClusTotalEnroll, true)
+}
+
+var popTypes = map[string]float64{"E": 4421, "H": 755, "M": 1018}
+
+func TestPostStratifiedAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := clusDesign(t)
+	p, err := d.PostStratify(tb.str("stype"), popTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "post-stratified mean api00", must(p.Mean(tb.num(t, "api00"))), o.PostMeanAPI00, false)
+	same(t, "post-stratified total enroll", must(p.Total(tb.num(t, "enroll"))), o.PostTotalEnroll, false)
+	var sum float64
+	for _, w := range p.Weights() {
+		sum += w
+	}
+	rel(t, "post-stratified weight total", sum, 6194)
+}
+
+func TestRakedAndTrimmedAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := clusDesign(t)
+	r, err := d.Rake([]sampling.Margin{
+		{Cells: tb.str("stype"), Totals: popTypes},
+		{Cells: tb.str("sch.wide"), Totals: map[string]float64{"No": 1072, "Yes": 5122}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range r.Weights() {
+		rel(t, "raked weight "+strconv.Itoa(i), w, o.RakeWeights[i])
+	}
+	same(t, "raked mean api00", must(r.Mean(tb.num(t, "api00"))), o.RakeMeanAPI00, false)
+	same(t, "raked total enroll", must(r.Total(tb.num(t, "enroll"))), o.RakeTotalEnroll, false)
+
+	tr, err := r.Trim(math.Inf(-1), o.TrimUpper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range tr.Weights() {
+		rel(t, "trimmed weight "+strconv.Itoa(i), w, o.TrimWeights[i])
+	}
+}

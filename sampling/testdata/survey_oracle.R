@@ -1,0 +1,82 @@
+# Reference values for package sampling, computed with R's survey package.
+#
+# Regenerate (needs R with the survey and jsonlite packages; on Debian:
+# apt-get install r-base-core r-cran-survey r-cran-jsonlite), from this folder:
+#
+#   Rscript survey_oracle.R
+#
+# It writes the three data sets the Go tests read (apistrat.csv, apiclus1.csv,
+# apipop.csv: the California Academic Performance Index samples and population
+# that ship with survey, only the columns the tests use) and oracle.json, the
+# estimates the Go code must reproduce to 1e-6 relative. The Go tests never run R.
+suppressMessages(library(survey))
+library(jsonlite)
+data(api)
+
+write.csv(apistrat[, c("snum", "stype", "pw", "fpc", "api00", "api99", "enroll", "sch.wide", "awards")],
+          "apistrat.csv", row.names = FALSE)
+write.csv(apiclus1[, c("snum", "dnum", "stype", "pw", "fpc", "api00", "api99", "enroll", "sch.wide")],
+          "apiclus1.csv", row.names = FALSE)
+write.csv(apipop[, c("snum", "stype", "api00")], "apipop.csv", row.names = FALSE)
+
+est <- function(s) {
+  out <- list(value = unname(coef(s)[1]), se = unname(SE(s)[1]))
+  d <- attr(s, "deff")
+  if (!is.null(d)) out$deff <- unname(diag(as.matrix(d))[1])
+  out
+}
+byest <- function(b) {
+  lapply(split(b, seq_len(nrow(b))), function(r) list(level = as.character(r[[1]]), value = r[[2]], se = r[[3]]))
+}
+
+o <- list()
+
+# Stratified simple random sample (by school type), with and without the
+# finite population correction.
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
+dstrat_nofpc <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat)
+o$strat_mean_api00 <- est(svymean(~api00, dstrat, deff = TRUE))
+o$strat_total_enroll <- est(svytotal(~enroll, dstrat, deff = TRUE))
+o$strat_nofpc_mean_api00 <- est(svymean(~api00, dstrat_nofpc, deff = TRUE))
+o$strat_nofpc_total_enroll <- est(svytotal(~enroll, dstrat_nofpc, deff = TRUE))
+o$strat_ratio_api00_api99 <- list(value = unname(coef(svyratio(~api00, ~api99, dstrat))[1]),
+                                  se = unname(SE(svyratio(~api00, ~api99, dstrat))[1]))
+o$strat_prop_schwide_yes <- list(value = unname(coef(svymean(~sch.wide, dstrat))[2]),
+                                 se = unname(SE(svymean(~sch.wide, dstrat))[2]))
+o$strat_domain_mean_api00_by_awards <- byest(svyby(~api00, ~awards, dstrat, svymean))
+o$strat_domain_total_enroll_by_awards <- byest(svyby(~enroll, ~awards, dstrat, svytotal))
+
+# One-stage cluster sample of school districts.
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+o$clus_mean_api00 <- est(svymean(~api00, dclus1, deff = TRUE))
+o$clus_total_enroll <- est(svytotal(~enroll, dclus1, deff = TRUE))
+
+# Post-stratified to the known school-type counts.
+pop_types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+dclus1p <- postStratify(dclus1, ~stype, pop_types)
+o$post_mean_api00 <- est(svymean(~api00, dclus1p))
+o$post_total_enroll <- est(svytotal(~enroll, dclus1p))
+
+# Raked on school type and on whether the school met its school-wide target,
+# run to convergence (R's default stops after a change below 1 in a weighted count).
+pop_schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
+dclus1r <- rake(dclus1, list(~stype, ~sch.wide), list(pop_types, pop_schwide),
+                control = list(maxit = 1000, epsilon = 1e-13))
+o$rake_mean_api00 <- est(svymean(~api00, dclus1r))
+o$rake_total_enroll <- est(svytotal(~enroll, dclus1r))
+o$rake_weights <- unname(weights(dclus1r))
+
+# Trimming the raked weights to at most 36 (strict: until none is above),
+# with the excess spread evenly over the others as survey's trimWeights does.
+o$trim_upper <- 36
+o$trim_weights <- unname(weights(trimWeights(dclus1r, upper = 36, strict = TRUE)))
+
+# Neyman allocation of n = 200 across school types from the population's
+# standard deviations of api00: n_h = n * N_h S_h / sum(N_k S_k).
+Nh <- as.vector(table(apipop$stype))
+Sh <- as.vector(tapply(apipop$api00, apipop$stype, sd))
+o$neyman <- list(strata = levels(apipop$stype), N = Nh, S = Sh, n = 200, alloc = 200 * Nh * Sh / sum(Nh * Sh))
+
+writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
+cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
+    file = "oracle.versions.txt")

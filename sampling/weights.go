@@ -1,0 +1,275 @@
+package sampling
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// calibration is a weighting step that the variance must account for: the
+// residuals of the influence values on the step's cells are taken before
+// the design variance, as R survey's svyrecvar does for postStrata.
+type calibration interface {
+	residualise(z []float64)
+}
+
+// postStrat records a post-stratification: each unit's cell, its weight
+// before and after.
+type postStrat struct {
+	cell     []int
+	nCells   int
+	old, new []float64
+}
+
+// residualise subtracts from each unit the old-weighted mean of z/new in its
+// cell, times its new weight.
+func (p *postStrat) residualise(z []float64) {
+	num := make([]float64, p.nCells)
+	den := make([]float64, p.nCells)
+	for i, c := range p.cell {
+		num[c] += z[i] * p.old[i] / p.new[i]
+		den[c] += p.old[i]
+	}
+	for i, c := range p.cell {
+		z[i] -= num[c] / den[c] * p.new[i]
+	}
+}
+
+// raking records the margins of a raking and, for each, the weights just
+// after it was matched in the last iteration.
+type raking struct {
+	margins []postStrat // old is unused
+}
+
+// rakingSweeps is how many backfitting sweeps over the margins residualise
+// the influence values: R survey's fixed 10.
+const rakingSweeps = 10
+
+func (r *raking) residualise(z []float64) {
+	for range rakingSweeps {
+		for _, m := range r.margins {
+			sum := make([]float64, m.nCells)
+			cnt := make([]float64, m.nCells)
+			for i, c := range m.cell {
+				sum[c] += z[i] / m.new[i]
+				cnt[c]++
+			}
+			for i, c := range m.cell {
+				z[i] -= m.new[i] * sum[c] / cnt[c]
+			}
+		}
+	}
+}
+
+// cells maps each unit's cell label to a cell index, checking it against
+// the population totals. Every cell with a positive total must hold a unit.
+func cellIndex(what string, cells []string, totals map[string]float64, n int) ([]int, []float64, error) {
+	if len(cells) != n {
+		return nil, nil, errf(ErrLength, len(cells), "len(%s) for %d units", what, n)
+	}
+	keys := make([]string, 0, len(totals))
+	for k, t := range totals {
+		if !(t >= 0) || math.IsInf(t, 1) {
+			return nil, nil, errf(ErrInvalidValue, t, "%s total for %q", what, k)
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	index := make(map[string]int, len(keys))
+	for i, k := range keys {
+		index[k] = i
+	}
+	idx := make([]int, n)
+	seen := make([]bool, len(keys))
+	for i, c := range cells {
+		j, ok := index[c]
+		if !ok {
+			return nil, nil, errf(ErrUnknownCell, nil, "%s cell %q of unit %d", what, c, i)
+		}
+		idx[i] = j
+		seen[j] = true
+	}
+	pop := make([]float64, len(keys))
+	for j, k := range keys {
+		pop[j] = totals[k]
+		if !seen[j] && pop[j] > 0 {
+			return nil, nil, errf(ErrEmptyCell, pop[j], "%s cell %q", what, k)
+		}
+	}
+	return idx, pop, nil
+}
+
+// PostStratify returns a design whose weights add up, in each cell, to the
+// known population total: each weight in cell g is multiplied by
+// N_g / sum of the weights in g. cells gives each unit's cell; totals the
+// population count of every cell. A unit in a cell without a total
+// (ErrUnknownCell) or a cell with a positive total and no unit (ErrEmptyCell)
+// is an error. Estimates from the result use the post-stratified
+// (residual) variance, as R survey's postStratify does.
+func (d *Design) PostStratify(cells []string, totals map[string]float64) (*Design, error) {
+	idx, pop, err := cellIndex("post-stratum", cells, totals, len(d.w))
+	if err != nil {
+		return nil, err
+	}
+	sums := make([]float64, len(pop))
+	for i, c := range idx {
+		sums[c] += d.w[i]
+	}
+	w := make([]float64, len(d.w))
+	for i, c := range idx {
+		w[i] = d.w[i] * pop[c] / sums[c]
+	}
+	return d.withWeights(w, &postStrat{cell: idx, nCells: len(pop), old: d.w, new: w}), nil
+}
+
+// Margin is one raking margin: each unit's cell and the population total of
+// every cell.
+type Margin struct {
+	Cells  []string
+	Totals map[string]float64
+}
+
+// RakeOptions tunes Rake. A nil *RakeOptions means the defaults.
+type RakeOptions struct {
+	// Tolerance: raking stops when every margin's weighted counts are within
+	// Tolerance times the population total of their targets. 0 means 1e-10.
+	Tolerance float64
+	// MaxIter caps the sweeps over all margins; 0 means 100.
+	MaxIter int
+}
+
+// Rake returns a design whose weights match every margin's population
+// totals, by iterative proportional fitting: post-stratify on each margin in
+// turn until all match within the tolerance. Margins whose totals do not add
+// up to the same population size are an error (ErrInconsistent), and so is
+// not converging within MaxIter sweeps (ErrNotConverged), naming the largest
+// remaining gap. The variance of estimates from the result residualises the
+// influence values on the margins by R survey's ten backfitting sweeps.
+func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
+	var o RakeOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Tolerance == 0 {
+		o.Tolerance = 1e-10
+	}
+	if o.MaxIter == 0 {
+		o.MaxIter = 100
+	}
+	if len(margins) == 0 {
+		return nil, errf(ErrEmpty, nil, "raking margins")
+	}
+	r := &raking{margins: make([]postStrat, len(margins))}
+	pops := make([][]float64, len(margins))
+	var total float64
+	for m, mg := range margins {
+		idx, pop, err := cellIndex(fmt.Sprintf("margin %d", m), mg.Cells, mg.Totals, len(d.w))
+		if err != nil {
+			return nil, err
+		}
+		r.margins[m] = postStrat{cell: idx, nCells: len(pop)}
+		pops[m] = pop
+		var t float64
+		for _, p := range pop {
+			t += p
+		}
+		if m == 0 {
+			total = t
+		} else if math.Abs(t-total) > 1e-9*math.Max(total, 1) {
+			return nil, errf(ErrInconsistent, t, "margin %d adds up to %v, margin 0 to %v:", m, t, total)
+		}
+	}
+	w := slices.Clone(d.w)
+	for iter := 0; iter < o.MaxIter; iter++ {
+		for m := range r.margins {
+			mg := &r.margins[m]
+			sums := make([]float64, mg.nCells)
+			for i, c := range mg.cell {
+				sums[c] += w[i]
+			}
+			nw := make([]float64, len(w))
+			for i, c := range mg.cell {
+				nw[i] = w[i] * pops[m][c] / sums[c]
+			}
+			w, mg.new = nw, nw
+		}
+		if gap := rakeGap(r, pops, w); gap <= o.Tolerance*total {
+			return d.withWeights(w, r), nil
+		}
+	}
+	return nil, errf(ErrNotConverged, rakeGap(r, pops, w), "raking after %d sweeps: largest gap to a margin total", o.MaxIter)
+}
+
+// rakeGap is the largest absolute difference between a margin's weighted
+// count and its population total.
+func rakeGap(r *raking, pops [][]float64, w []float64) float64 {
+	var gap float64
+	for m, mg := range r.margins {
+		sums := make([]float64, mg.nCells)
+		for i, c := range mg.cell {
+			sums[c] += w[i]
+		}
+		for c, s := range sums {
+			gap = math.Max(gap, math.Abs(s-pops[m][c]))
+		}
+	}
+	return gap
+}
+
+// Trim returns a design whose weights all lie in [lower, upper], as R
+// survey's trimWeights(strict = TRUE) does: weights outside are set to the
+// bound and the weight trimmed off (or added) is spread evenly over the other
+// units, repeating until none is outside. The total weight is kept. Bounds
+// that no set of weights with this total can meet are an error
+// (ErrInfeasible). Calibrations already applied stay in the variance.
+func (d *Design) Trim(lower, upper float64) (*Design, error) {
+	n := float64(len(d.w))
+	total := d.weightSum()
+	bounds := fmt.Sprintf("[%v, %v]", lower, upper)
+	if math.IsNaN(lower) || math.IsNaN(upper) || lower > upper || upper*n < total || lower*n > total {
+		return nil, errf(ErrInfeasible, bounds, "trimming bounds for %d weights adding up to %v:", len(d.w), total)
+	}
+	w := slices.Clone(d.w)
+	const maxPasses = 10_000
+	for range maxPasses {
+		var excess float64
+		inside := 0
+		for _, x := range w {
+			if x < lower || x > upper {
+				excess += x - math.Max(lower, math.Min(x, upper))
+			} else {
+				inside++
+			}
+		}
+		if inside == len(w) {
+			return d.withWeights(w, nil), nil
+		}
+		if inside == 0 {
+			break
+		}
+		share := excess / float64(inside)
+		for i, x := range w {
+			if x < lower || x > upper {
+				w[i] = math.Max(lower, math.Min(x, upper))
+			} else {
+				w[i] = x + share
+			}
+		}
+	}
+	return nil, errf(ErrNotConverged, bounds, "trimming to bounds")
+}
+
+// KishN returns Kish's effective sample size (sum w)^2 / sum(w^2): the
+// number of equally weighted units that would give the same precision.
+func (d *Design) KishN() float64 {
+	var s, s2 float64
+	for _, w := range d.w {
+		s += w
+		s2 += w * w
+	}
+	return s * s / s2
+}
+
+// KishDEff returns Kish's design effect due to unequal weights, n / KishN =
+// 1 + cv^2 of the weights.
+func (d *Design) KishDEff() float64 { return float64(len(d.w)) / d.KishN() }
