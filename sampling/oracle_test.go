@@ -66,24 +66,24 @@ type rEstimate struct {
 }
 
 type oracle struct {
-	StratMeanAPI00       rEstimate            `json:"strat_mean_api00"`
-	StratTotalEnroll     rEstimate            `json:"strat_total_enroll"`
-	StratNoFPCMeanAPI00  rEstimate            `json:"strat_nofpc_mean_api00"`
-	StratNoFPCTotal      rEstimate            `json:"strat_nofpc_total_enroll"`
-	StratRatio           rEstimate            `json:"strat_ratio_api00_api99"`
-	StratPropSchWideYes  rEstimate            `json:"strat_prop_schwide_yes"`
-	StratDomainMean      map[string]rEstimate `json:"strat_domain_mean_api00_by_awards"`
-	StratDomainTotal     map[string]rEstimate `json:"strat_domain_total_enroll_by_awards"`
-	ClusMeanAPI00        rEstimate            `json:"clus_mean_api00"`
-	ClusTotalEnroll      rEstimate            `json:"clus_total_enroll"`
-	PostMeanAPI00        rEstimate            `json:"post_mean_api00"`
-	PostTotalEnroll      rEstimate            `json:"post_total_enroll"`
-	RakeMeanAPI00        rEstimate            `json:"rake_mean_api00"`
-	RakeTotalEnroll      rEstimate            `json:"rake_total_enroll"`
-	RakeWeights          []float64            `json:"rake_weights"`
-	TrimUpper            float64              `json:"trim_upper"`
-	TrimWeights          []float64            `json:"trim_weights"`
-	Neyman               struct {
+	StratMeanAPI00      rEstimate            `json:"strat_mean_api00"`
+	StratTotalEnroll    rEstimate            `json:"strat_total_enroll"`
+	StratNoFPCMeanAPI00 rEstimate            `json:"strat_nofpc_mean_api00"`
+	StratNoFPCTotal     rEstimate            `json:"strat_nofpc_total_enroll"`
+	StratRatio          rEstimate            `json:"strat_ratio_api00_api99"`
+	StratPropSchWideYes rEstimate            `json:"strat_prop_schwide_yes"`
+	StratDomainMean     map[string]rEstimate `json:"strat_domain_mean_api00_by_awards"`
+	StratDomainTotal    map[string]rEstimate `json:"strat_domain_total_enroll_by_awards"`
+	ClusMeanAPI00       rEstimate            `json:"clus_mean_api00"`
+	ClusTotalEnroll     rEstimate            `json:"clus_total_enroll"`
+	PostMeanAPI00       rEstimate            `json:"post_mean_api00"`
+	PostTotalEnroll     rEstimate            `json:"post_total_enroll"`
+	RakeMeanAPI00       rEstimate            `json:"rake_mean_api00"`
+	RakeTotalEnroll     rEstimate            `json:"rake_total_enroll"`
+	RakeWeights         []float64            `json:"rake_weights"`
+	TrimUpper           float64              `json:"trim_upper"`
+	TrimWeights         []float64            `json:"trim_weights"`
+	Neyman              struct {
 		Strata []string  `json:"strata"`
 		N      []float64 `json:"N"`
 		S      []float64 `json:"S"`
