@@ -1,0 +1,254 @@
+package sampling
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Stratum describes one stratum for allocation.
+type Stratum struct {
+	Key string
+	// Size is the number of units in the stratum (N_h).
+	Size int
+	// SD is the standard deviation of the survey variable in the stratum
+	// (S_h), from a previous wave or a guess; Neyman and Optimal need it.
+	SD float64
+	// Cost is the cost of one interview in the stratum (c_h); Optimal uses
+	// it. 0 means 1.
+	Cost float64
+	// Min and Max bound the stratum's sample size. Max 0 means Size: a
+	// stratum cannot give more units than it has. Set Min to 2 to keep a
+	// variance estimable in every stratum.
+	Min, Max int
+}
+
+// Method is an allocation rule.
+type Method int
+
+// The allocation rules. Each gives stratum h a share of n proportional to a
+// score: Proportional N_h; Neyman N_h*S_h (least variance of the mean for a
+// given n); Optimal N_h*S_h/sqrt(c_h) (least variance for a given cost).
+const (
+	Proportional Method = iota
+	Neyman
+	Optimal
+)
+
+// String names the method.
+func (m Method) String() string {
+	switch m {
+	case Proportional:
+		return "proportional"
+	case Neyman:
+		return "Neyman"
+	case Optimal:
+		return "optimal"
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// Allocation is one stratum's share of the sample.
+type Allocation struct {
+	Key string
+	// N is the whole number of units to sample; the N of all strata add up
+	// to the n asked for exactly.
+	N int
+	// Target is the real-valued allocation within the bounds, before rounding.
+	Target float64
+}
+
+// Allocate divides a sample of n units among strata by method, respecting
+// each stratum's Min and Max.
+//
+// The real-valued targets come from the method's scores; a stratum whose
+// target falls outside its bounds is fixed at the bound and the rest is
+// shared again among the others (first the strata over their Max, then those
+// under their Min), until all targets are within bounds. The targets are then
+// rounded by the largest-remainder (Hamilton) method: each stratum gets the
+// whole part of its target, and the units still missing go one each to the
+// strata with the largest fractional parts (ties to the earlier stratum),
+// never past a Max. The result is in the order of strata.
+//
+// Errors: no strata, a duplicate key, a negative size, a negative or NaN SD
+// (Neyman, Optimal) or cost (Optimal), Min > Max, or n outside
+// [sum of Min, sum of Max] (ErrInfeasible). When every score of the strata
+// left to share is 0 (all SDs 0), they share by size.
+func Allocate(strata []Stratum, n int, method Method) ([]Allocation, error) {
+	if len(strata) == 0 {
+		return nil, errf(ErrEmpty, nil, "strata")
+	}
+	if method < Proportional || method > Optimal {
+		return nil, errf(ErrInvalidValue, int(method), "allocation method")
+	}
+	score := make([]float64, len(strata))
+	lo := make([]float64, len(strata))
+	hi := make([]float64, len(strata))
+	seen := map[string]bool{}
+	var sumMin, sumMax int
+	for i, s := range strata {
+		if seen[s.Key] {
+			return nil, errf(ErrDuplicateStratum, nil, "stratum %q", s.Key)
+		}
+		seen[s.Key] = true
+		if s.Size < 0 {
+			return nil, errf(ErrInvalidValue, s.Size, "stratum %q size", s.Key)
+		}
+		max := s.Max
+		if max == 0 || max > s.Size {
+			max = s.Size
+		}
+		if s.Min < 0 || s.Min > max {
+			return nil, errf(ErrInfeasible, s.Min, "stratum %q minimum (maximum %d)", s.Key, max)
+		}
+		lo[i], hi[i] = float64(s.Min), float64(max)
+		sumMin += s.Min
+		sumMax += max
+		score[i] = float64(s.Size)
+		if method == Neyman || method == Optimal {
+			if !(s.SD >= 0) || math.IsInf(s.SD, 1) {
+				return nil, errf(ErrInvalidValue, s.SD, "stratum %q SD", s.Key)
+			}
+			score[i] *= s.SD
+		}
+		if method == Optimal {
+			c := s.Cost
+			if c == 0 {
+				c = 1
+			}
+			if !(c > 0) || math.IsInf(c, 1) {
+				return nil, errf(ErrInvalidValue, s.Cost, "stratum %q cost", s.Key)
+			}
+			score[i] /= math.Sqrt(c)
+		}
+	}
+	if n < sumMin || n > sumMax {
+		return nil, errf(ErrInfeasible, n, "sample size (strata allow %d..%d)", sumMin, sumMax)
+	}
+
+	target := boundedShares(score, sizes(strata), lo, hi, float64(n))
+	out := make([]Allocation, len(strata))
+	left := n
+	for i := range strata {
+		out[i] = Allocation{Key: strata[i].Key, N: int(math.Floor(target[i] + 1e-9)), Target: target[i]}
+		out[i].N = min(out[i].N, int(hi[i]))
+		left -= out[i].N
+	}
+	order := make([]int, len(strata))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(target[b]-float64(out[b].N), target[a]-float64(out[a].N))
+	})
+	for left > 0 {
+		for _, i := range order {
+			if left > 0 && float64(out[i].N) < hi[i] {
+				out[i].N++
+				left--
+			}
+		}
+	}
+	return out, nil
+}
+
+func sizes(strata []Stratum) []float64 {
+	s := make([]float64, len(strata))
+	for i, st := range strata {
+		s[i] = float64(st.Size)
+	}
+	return s
+}
+
+// boundedShares shares n in proportion to score (or to size where every free
+// score is 0) within [lo, hi], fixing strata at their bounds as needed.
+func boundedShares(score, size, lo, hi []float64, n float64) []float64 {
+	target := make([]float64, len(score))
+	fixed := make([]bool, len(score))
+	for {
+		left, total, sizeTotal := n, 0.0, 0.0
+		for i := range score {
+			if fixed[i] {
+				left -= target[i]
+			} else {
+				total += score[i]
+				sizeTotal += size[i]
+			}
+		}
+		for i := range score {
+			if fixed[i] {
+				continue
+			}
+			switch {
+			case total > 0:
+				target[i] = left * score[i] / total
+			case sizeTotal > 0:
+				target[i] = left * size[i] / sizeTotal
+			default:
+				target[i] = 0
+			}
+		}
+		// Fix the strata over their maximum first; only when none is over,
+		// those under their minimum.
+		changed := false
+		for i := range score {
+			if !fixed[i] && target[i] > hi[i] {
+				target[i], fixed[i], changed = hi[i], true, true
+			}
+		}
+		if !changed {
+			for i := range score {
+				if !fixed[i] && target[i] < lo[i] {
+					target[i], fixed[i], changed = lo[i], true, true
+				}
+			}
+		}
+		if !changed {
+			return target
+		}
+	}
+}
+
+// SampleSizeMean returns the sample size needed to estimate a mean within
+// ± moe at the given confidence level (e.g. 0.95), for a variable with
+// standard deviation sd, from a population of N units (0 for an infinite
+// one): n0 = (z*sd/moe)^2, corrected to n0/(1 + n0/N), rounded up.
+func SampleSizeMean(sd, moe, level float64, N int) (int, error) {
+	if !(sd >= 0) || math.IsInf(sd, 1) {
+		return 0, errf(ErrInvalidValue, sd, "standard deviation")
+	}
+	return sampleSize(sd*sd, moe, level, N)
+}
+
+// SampleSizeProportion returns the sample size needed to estimate a
+// proportion near p within ± moe at the given confidence level, from a
+// population of N units (0 for an infinite one): n0 = z^2 p(1-p)/moe^2,
+// corrected for the finite population and rounded up. p = 0.5 is the safe
+// choice when nothing is known.
+func SampleSizeProportion(p, moe, level float64, N int) (int, error) {
+	if !(p >= 0 && p <= 1) {
+		return 0, errf(ErrInvalidValue, p, "proportion")
+	}
+	return sampleSize(p*(1-p), moe, level, N)
+}
+
+func sampleSize(variance, moe, level float64, N int) (int, error) {
+	if !(moe > 0) || math.IsInf(moe, 1) {
+		return 0, errf(ErrInvalidValue, moe, "margin of error")
+	}
+	if !(level > 0 && level < 1) {
+		return 0, errf(ErrInvalidValue, level, "confidence level")
+	}
+	if N < 0 {
+		return 0, errf(ErrInvalidValue, N, "population size")
+	}
+	z := distuv.UnitNormal.Quantile(0.5 + level/2)
+	n := z * z * variance / (moe * moe)
+	if N > 0 {
+		n /= 1 + n/float64(N)
+	}
+	return int(math.Ceil(n - 1e-9)), nil
+}

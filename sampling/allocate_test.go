@@ -1,0 +1,175 @@
+package sampling_test
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/villagecx/village/sampling"
+)
+
+// Neyman allocation of 200 schools across school types, with each type's
+// standard deviation of api00 computed here from the population file and
+// compared with R's, and the real-valued allocation compared with R's
+// n*N_h*S_h/sum(N_k*S_k): 147.21, 20.61, 32.19, rounded to 147, 21, 32.
+func TestNeymanAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	pop := readCSV(t, "apipop.csv")
+	byType := map[string][]float64{}
+	api00 := pop.num(t, "api00")
+	for i, s := range pop.str("stype") {
+		byType[s] = append(byType[s], api00[i])
+	}
+	var strata []sampling.Stratum
+	for i, key := range o.Neyman.Strata {
+		sd := stat.StdDev(byType[key], nil)
+		rel(t, "S_"+key, sd, o.Neyman.S[i])
+		if len(byType[key]) != int(o.Neyman.N[i]) {
+			t.Errorf("N_%s = %d, R says %v", key, len(byType[key]), o.Neyman.N[i])
+		}
+		strata = append(strata, sampling.Stratum{Key: key, Size: len(byType[key]), SD: sd})
+	}
+	alloc, err := sampling.Allocate(strata, o.Neyman.Size, sampling.Neyman)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for i, a := range alloc {
+		rel(t, "Neyman target "+a.Key, a.Target, o.Neyman.Alloc[i])
+		got = append(got, a.N)
+	}
+	if d := cmp.Diff([]int{147, 21, 32}, got); d != "" {
+		t.Errorf("rounded allocation (-want +got):\n%s", d)
+	}
+}
+
+func TestAllocate(t *testing.T) {
+	tests := []struct {
+		name   string
+		strata []sampling.Stratum
+		n      int
+		method sampling.Method
+		want   []int
+	}{
+		{
+			// 100 * 500/1000 = 50, 100 * 300/1000 = 30, 100 * 200/1000 = 20.
+			name:   "proportional shares follow stratum sizes",
+			strata: []sampling.Stratum{{Key: "a", Size: 500}, {Key: "b", Size: 300}, {Key: "c", Size: 200}},
+			n:      100, method: sampling.Proportional, want: []int{50, 30, 20},
+		},
+		{
+			// Targets 33.33 each: floors 33+33+33 = 99, the one left goes to the first of the tied remainders.
+			name:   "rounding gives the last units to the largest remainders and adds up exactly",
+			strata: []sampling.Stratum{{Key: "a", Size: 10}, {Key: "b", Size: 10}, {Key: "c", Size: 10}},
+			n:      10, method: sampling.Proportional, want: []int{4, 3, 3},
+		},
+		{
+			// Scores N*S/sqrt(c): 100*10/1 = 1000 and 100*10/2 = 500: 2/3 and 1/3 of 30.
+			name:   "optimal allocation spends less where interviews cost more",
+			strata: []sampling.Stratum{{Key: "cheap", Size: 100, SD: 10, Cost: 1}, {Key: "dear", Size: 100, SD: 10, Cost: 4}},
+			n:      30, method: sampling.Optimal, want: []int{20, 10},
+		},
+		{
+			// Neyman wants 1000*1 : 10*50 -> 66.7 and 33.3 of 100, but the small
+			// stratum has only 10 units: it gives all 10, the rest goes to the big one.
+			name:   "a stratum cannot give more units than it has",
+			strata: []sampling.Stratum{{Key: "big", Size: 1000, SD: 1}, {Key: "small", Size: 10, SD: 50}},
+			n:      100, method: sampling.Neyman, want: []int{90, 10},
+		},
+		{
+			// Proportional would give the executives 1 of 100; their minimum is 5.
+			name:   "a minimum is met by taking from the others",
+			strata: []sampling.Stratum{{Key: "users", Size: 990}, {Key: "execs", Size: 10, Min: 5}},
+			n:      100, method: sampling.Proportional, want: []int{95, 5},
+		},
+		{
+			name:   "with every SD zero the strata share by size",
+			strata: []sampling.Stratum{{Key: "a", Size: 30}, {Key: "b", Size: 10}},
+			n:      8, method: sampling.Neyman, want: []int{6, 2},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			alloc, err := sampling.Allocate(tc.strata, tc.n, tc.method)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]int, len(alloc))
+			sum := 0
+			for i, a := range alloc {
+				got[i] = a.N
+				sum += a.N
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("allocation (-want +got):\n%s", d)
+			}
+			if sum != tc.n {
+				t.Errorf("allocation adds up to %d, want %d", sum, tc.n)
+			}
+		})
+	}
+}
+
+func TestAllocateErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		strata []sampling.Stratum
+		n      int
+		method sampling.Method
+		want   error
+	}{
+		{"no strata", nil, 1, sampling.Proportional, sampling.ErrEmpty},
+		{"n larger than the frame", []sampling.Stratum{{Key: "a", Size: 5}}, 6, sampling.Proportional, sampling.ErrInfeasible},
+		{"minimums above n", []sampling.Stratum{{Key: "a", Size: 5, Min: 3}, {Key: "b", Size: 5, Min: 3}}, 5, sampling.Proportional, sampling.ErrInfeasible},
+		{"a minimum above the stratum size", []sampling.Stratum{{Key: "a", Size: 1, Min: 2}}, 1, sampling.Proportional, sampling.ErrInfeasible},
+		{"a duplicate stratum", []sampling.Stratum{{Key: "a", Size: 5}, {Key: "a", Size: 5}}, 1, sampling.Proportional, sampling.ErrDuplicateStratum},
+		{"a negative size", []sampling.Stratum{{Key: "a", Size: -1}}, 0, sampling.Proportional, sampling.ErrInvalidValue},
+		{"a NaN SD", []sampling.Stratum{{Key: "a", Size: 5, SD: math.NaN()}}, 1, sampling.Neyman, sampling.ErrInvalidValue},
+		{"a negative cost", []sampling.Stratum{{Key: "a", Size: 5, SD: 1, Cost: -1}}, 1, sampling.Optimal, sampling.ErrInvalidValue},
+		{"an unknown method", []sampling.Stratum{{Key: "a", Size: 5}}, 1, sampling.Method(9), sampling.ErrInvalidValue},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := sampling.Allocate(tc.strata, tc.n, tc.method); !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if s := sampling.Method(9).String(); s != "Method(9)" {
+		t.Errorf("String = %q", s)
+	}
+}
+
+// Textbook sample sizes: a proportion near 0.5 within ±5 points at 95% needs
+// 1.96^2 * 0.25 / 0.0025 = 384.1 -> 385 respondents, or 385/(1 + 384.1/1000)
+// = 277.7 -> 278 from a population of 1000. A mean with SD 15 within ±2 at
+// 95% needs (1.96*15/2)^2 = 216.1 -> 217.
+func TestSampleSizes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func() (int, error)
+		want int
+	}{
+		{"proportion, infinite population", func() (int, error) { return sampling.SampleSizeProportion(0.5, 0.05, 0.95, 0) }, 385},
+		{"proportion, 1000 units", func() (int, error) { return sampling.SampleSizeProportion(0.5, 0.05, 0.95, 1000) }, 278},
+		{"mean", func() (int, error) { return sampling.SampleSizeMean(15, 2, 0.95, 0) }, 217},
+	} {
+		if got, err := tc.f(); err != nil || got != tc.want {
+			t.Errorf("%s: %d, %v; want %d", tc.name, got, err, tc.want)
+		}
+	}
+	for _, bad := range []func() (int, error){
+		func() (int, error) { return sampling.SampleSizeProportion(1.2, 0.05, 0.95, 0) },
+		func() (int, error) { return sampling.SampleSizeProportion(0.5, 0, 0.95, 0) },
+		func() (int, error) { return sampling.SampleSizeProportion(0.5, 0.05, 1, 0) },
+		func() (int, error) { return sampling.SampleSizeMean(math.NaN(), 1, 0.9, 0) },
+		func() (int, error) { return sampling.SampleSizeMean(1, 1, 0.9, -5) },
+	} {
+		if _, err := bad(); !errors.Is(err, sampling.ErrInvalidValue) {
+			t.Errorf("bad input accepted: %v", err)
+		}
+	}
+}
