@@ -59,6 +59,7 @@ type Design struct {
 	strataKeys []string  // stratum index -> key
 	nPSU       []int     // stratum -> PSUs sampled
 	fpc        []float64 // stratum -> (N_h - n_h)/N_h; 1 without a correction
+	popPSUs    map[string]float64
 	lonely     LonelyPolicy
 	calib      []calibration
 }
@@ -78,6 +79,7 @@ func NewDesign(units []Unit, opts *DesignOptions) (*Design, error) {
 		stratum: make([]int, len(units)),
 		psu:     make([]int, len(units)),
 		lonely:  o.Lonely,
+		popPSUs: o.PopulationPSUs,
 	}
 	strata := map[string]int{}
 	type psuKey struct {

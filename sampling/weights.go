@@ -259,6 +259,59 @@ func (d *Design) Trim(lower, upper float64) (*Design, error) {
 	return nil, errf(ErrNotConverged, bounds, "trimming to bounds")
 }
 
+// AdjustNonresponse returns the design of the respondents, their weights
+// raised within each adjustment cell so that they stand for the
+// nonrespondents of the same cell too: w_i * (sum of the cell's weights) /
+// (sum of its respondents' weights). It also returns the indices (into
+// this design's units) of the respondents, to subset the survey variables.
+//
+// Cells should group units that are alike in their propensity to answer and
+// in what they would answer (persona and segment, say). A cell where nobody
+// answered cannot be adjusted (ErrEmptyCell): merge it with a neighbour.
+// Adjust for nonresponse before post-stratifying or raking; on a calibrated
+// design it is an error. The variance of the result treats the adjusted
+// weights as design weights, the usual approximation.
+func (d *Design) AdjustNonresponse(cells []string, responded []bool) (*Design, []int, error) {
+	n := len(d.w)
+	if len(cells) != n || len(responded) != n {
+		return nil, nil, errf(ErrLength, fmt.Sprintf("%d cells, %d responses", len(cells), len(responded)), "for %d units:", n)
+	}
+	if len(d.calib) > 0 {
+		return nil, nil, errf(ErrInvalidValue, nil, "nonresponse adjustment after calibration (adjust first, then post-stratify or rake)")
+	}
+	all := map[string]float64{}
+	resp := map[string]float64{}
+	for i, c := range cells {
+		all[c] += d.w[i]
+		if responded[i] {
+			resp[c] += d.w[i]
+		}
+	}
+	var kept []int
+	var units []Unit
+	psuName := map[int]string{}
+	for i, c := range cells {
+		if resp[c] == 0 {
+			return nil, nil, errf(ErrEmptyCell, nil, "nonresponse cell %q has no respondent", c)
+		}
+		if !responded[i] {
+			continue
+		}
+		name, ok := psuName[d.psu[i]]
+		if !ok {
+			name = fmt.Sprint(d.psu[i])
+			psuName[d.psu[i]] = name
+		}
+		kept = append(kept, i)
+		units = append(units, Unit{Stratum: d.strataKeys[d.stratum[i]], Cluster: name, Weight: d.w[i] * all[c] / resp[c]})
+	}
+	nd, err := NewDesign(units, &DesignOptions{PopulationPSUs: d.popPSUs, Lonely: d.lonely})
+	if err != nil {
+		return nil, nil, err
+	}
+	return nd, kept, nil
+}
+
 // KishN returns Kish's effective sample size (sum w)^2 / sum(w^2): the
 // number of equally weighted units that would give the same precision.
 func (d *Design) KishN() float64 {
