@@ -162,11 +162,11 @@ func Select(frame []FrameUnit, plan Plan, src rand.Source) (*Sample, error) {
 		n, units := plan.Sizes[key], byStratum[key]
 		switch {
 		case n < 0:
-			return nil, errf(ErrInvalidValue, n, "sample size of stratum %q", key)
+			return nil, errf(ErrInvalidValue, nil, "stratum %q: sample size %d", key, n)
 		case n == 0:
 			continue
 		case n > len(units):
-			return nil, errf(ErrInfeasible, n, "sample size of stratum %q (%d eligible units)", key, len(units))
+			return nil, errf(ErrInfeasible, nil, "stratum %q: sample size %d, but %d eligible units", key, n, len(units))
 		}
 		size := func(i int) float64 {
 			if frame[i].Size == 0 {

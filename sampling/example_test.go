@@ -1,0 +1,100 @@
+package sampling_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/villagecx/village/sampling"
+)
+
+func ExampleAllocate() {
+	// 300 interviews across three personas. Neyman puts them where the
+	// population is large and answers vary; the executives get at least 30 so
+	// their own estimate is usable.
+	alloc, err := sampling.Allocate([]sampling.Stratum{
+		{Key: "end-user", Size: 9000, SD: 20},
+		{Key: "manager", Size: 1500, SD: 25},
+		{Key: "executive", Size: 400, SD: 30, Min: 30},
+	}, 300, sampling.Neyman)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range alloc {
+		fmt.Printf("%-9s %3d (target %.1f)\n", a.Key, a.N, a.Target)
+	}
+	// By hand: scores N*S are 180000, 37500 and 12000; in proportion the
+	// executives would get 300*12000/229500 = 15.7, below their minimum, so
+	// they get 30 and the other 270 are shared 180000:37500 -> 223.4 and 46.6.
+
+	// Output:
+	// end-user  223 (target 223.4)
+	// manager    47 (target 46.6)
+	// executive  30 (target 30.0)
+}
+
+func ExampleDesign_PostStratify() {
+	// Eight answers from a sample that reached end users far more than
+	// executives. Post-stratifying to the known head counts (900 end users,
+	// 100 executives) gives each group its true share.
+	units := make([]sampling.Unit, 8)
+	cells := []string{"user", "user", "user", "user", "user", "user", "exec", "exec"}
+	satisfied := []float64{1, 1, 1, 1, 0, 1, 0, 0}
+	for i := range units {
+		units[i] = sampling.Unit{Weight: 125} // 1000 people, 8 asked at random
+	}
+	d, err := sampling.NewDesign(units, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	naive, _ := d.Mean(satisfied)
+	ps, err := d.PostStratify(cells, map[string]float64{"user": 900, "exec": 100})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	adjusted, _ := ps.Mean(satisfied)
+	fmt.Printf("satisfied, as sampled: %.3f\n", naive.Value)
+	fmt.Printf("satisfied, post-stratified: %.3f (SE %.3f)\n", adjusted.Value, adjusted.SE)
+	// Output:
+	// satisfied, as sampled: 0.625
+	// satisfied, post-stratified: 0.750 (SE 0.146)
+}
+
+func ExampleSelect() {
+	var frame []sampling.FrameUnit
+	for i := range 6 {
+		frame = append(frame, sampling.FrameUnit{ID: fmt.Sprintf("user-%d", i), Account: "acme", Stratum: "end-user"})
+	}
+	frame = append(frame, sampling.FrameUnit{ID: "cfo", Account: "acme", Stratum: "finance-exec"})
+	s, err := sampling.Select(frame, sampling.Plan{
+		Sizes:   map[string]int{"end-user": 2, "finance-exec": 1},
+		Fatigue: sampling.Fatigue{MaxPerAccount: 4}, // at most 4 of acme's 7 people this wave
+	}, rand.NewPCG(2, 2))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("set aside by the account cap:", s.Fatigue.OverAccountCap)
+	for _, u := range s.Units {
+		fmt.Printf("%-8s π = %.3f\n", u.ID, u.Prob)
+	}
+	// Four of acme's seven people stay in the frame, each with chance 4/7.
+	// The CFO was among them and is taken (π = 4/7 * 1); two of the three end
+	// users left are drawn (π = 4/7 * 2/3).
+
+	// Output:
+	// set aside by the account cap: map[end-user:3]
+	// user-1   π = 0.381
+	// user-4   π = 0.381
+	// cfo      π = 0.571
+}
+
+func ExampleNPSAdjustedWald() {
+	// Five executives answered: 2 promoters, 2 passives, 1 detractor.
+	e, _ := sampling.NPSAdjustedWald(2, 2, 1)
+	lo, hi := e.CI(0.95)
+	fmt.Printf("NPS %+.1f (95%% CI %+.1f to %+.1f)\n", 100*e.Value, 100*lo, 100*hi)
+	// Output: NPS +12.5 (95% CI -38.7 to +63.7)
+}
