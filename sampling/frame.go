@@ -217,22 +217,42 @@ func constant(n int, p float64) []float64 {
 func applyFatigue(frame []FrameUnit, f Fatigue, at time.Time, rng *rand.Rand) ([]int, []float64, FatigueReport) {
 	r := FatigueReport{Frame: map[string]int{}, RecentlyContacted: map[string]int{}, OverAccountCap: map[string]int{}, Eligible: map[string]int{}}
 	retention := constant(len(frame), 1)
-	byAccount := map[string][]int{}
-	var accounts []string
+	// Group the units not recently contacted by account, accounts in order of
+	// first appearance, with a counting sort rather than a slice per account.
+	accountOf := make([]int32, len(frame))
+	accountIdx := map[string]int32{}
+	var counts []int
 	for i, u := range frame {
 		r.Frame[u.Stratum]++
 		if f.MinGap > 0 && !u.LastContacted.IsZero() && at.Sub(u.LastContacted) < f.MinGap {
 			r.RecentlyContacted[u.Stratum]++
+			accountOf[i] = -1
 			continue
 		}
-		if _, ok := byAccount[u.Account]; !ok {
-			accounts = append(accounts, u.Account)
+		a, ok := accountIdx[u.Account]
+		if !ok {
+			a = int32(len(counts))
+			accountIdx[u.Account] = a
+			counts = append(counts, 0)
 		}
-		byAccount[u.Account] = append(byAccount[u.Account], i)
+		accountOf[i] = a
+		counts[a]++
+	}
+	start := make([]int, len(counts)+1)
+	for a, c := range counts {
+		start[a+1] = start[a] + c
+	}
+	grouped := make([]int, start[len(counts)])
+	next := slices.Clone(start[:len(counts)])
+	for i, a := range accountOf {
+		if a >= 0 {
+			grouped[next[a]] = i
+			next[a]++
+		}
 	}
 	keep := make([]bool, len(frame))
-	for _, a := range accounts { // in order of first appearance: deterministic
-		units := byAccount[a]
+	for a := range counts {
+		units := grouped[start[a]:start[a+1]]
 		if f.MaxPerAccount <= 0 || len(units) <= f.MaxPerAccount {
 			for _, i := range units {
 				keep[i] = true
@@ -240,8 +260,7 @@ func applyFatigue(frame []FrameUnit, f Fatigue, at time.Time, rng *rand.Rand) ([
 			continue
 		}
 		p := float64(f.MaxPerAccount) / float64(len(units))
-		kept := srs(rng, units, f.MaxPerAccount)
-		for _, i := range kept {
+		for _, i := range srs(rng, units, f.MaxPerAccount) {
 			keep[i] = true
 		}
 		for _, i := range units {

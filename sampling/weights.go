@@ -61,6 +61,16 @@ func (r *raking) residualise(z []float64) {
 	}
 }
 
+// resize returns s with length n, zeroed, reusing its array when it can.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
 // cells maps each unit's cell label to a cell index, checking it against
 // the population totals. Every cell with a positive total must hold a unit.
 func cellIndex(what string, cells []string, totals map[string]float64, n int) ([]int, []float64, error) {
@@ -179,22 +189,27 @@ func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 			return nil, errf(ErrInconsistent, t, "margin %d adds up to %v, margin 0 to %v:", m, t, total)
 		}
 	}
-	w := slices.Clone(d.w)
+	// Each margin's step writes into a buffer of its own, which after the last
+	// sweep holds the weights just after that margin was matched.
+	for m := range r.margins {
+		r.margins[m].new = make([]float64, len(d.w))
+	}
+	w := d.w
+	sums := make([]float64, 0, 16)
 	for iter := 0; iter < o.MaxIter; iter++ {
 		for m := range r.margins {
 			mg := &r.margins[m]
-			sums := make([]float64, mg.nCells)
+			sums = resize(sums, mg.nCells)
 			for i, c := range mg.cell {
 				sums[c] += w[i]
 			}
-			nw := make([]float64, len(w))
 			for i, c := range mg.cell {
-				nw[i] = w[i] * pops[m][c] / sums[c]
+				mg.new[i] = w[i] * pops[m][c] / sums[c]
 			}
-			w, mg.new = nw, nw
+			w = mg.new
 		}
 		if gap := rakeGap(r, pops, w); gap <= o.Tolerance*total {
-			return d.withWeights(w, r), nil
+			return d.withWeights(slices.Clone(w), r), nil
 		}
 	}
 	return nil, errf(ErrNotConverged, rakeGap(r, pops, w), "raking after %d sweeps: largest gap to a margin total", o.MaxIter)
