@@ -2,6 +2,7 @@ package sampling
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -251,4 +252,63 @@ func sampleSize(variance, moe, level float64, N int) (int, error) {
 		n /= 1 + n/float64(N)
 	}
 	return int(math.Ceil(n - 1e-9)), nil
+}
+
+// SizeForBudget returns the total sample size that a budget buys: the
+// largest n, found by bisection, whose allocation by method (with Allocate's
+// bounds and rounding) costs at most budget, a unit of stratum h costing
+// Cost_h (0 means 1). The cost of an allocation rises with n, give or take
+// one unit's cost where rounding moves a unit between strata; the n returned
+// always fits the budget. When not even the strata's minimums fit, it is an
+// error (ErrInfeasible).
+func SizeForBudget(strata []Stratum, budget float64, method Method) (int, error) {
+	if !(budget >= 0) || math.IsInf(budget, 1) {
+		return 0, errf(ErrInvalidValue, budget, "budget")
+	}
+	maxN := 0
+	for _, s := range strata {
+		m := s.Max
+		if m == 0 || m > s.Size {
+			m = s.Size
+		}
+		maxN += max(m, 0)
+	}
+	cost := func(n int) (float64, error) {
+		alloc, err := Allocate(strata, n, method)
+		if err != nil {
+			return 0, err
+		}
+		var c float64
+		for i, a := range alloc {
+			unit := strata[i].Cost
+			if unit == 0 {
+				unit = 1
+			}
+			c += unit * float64(a.N)
+		}
+		return c, nil
+	}
+	// Binary search on n: the cost of the allocation grows with n.
+	lo, hi := -1, maxN+1 // cost(lo) <= budget (or lo below every feasible n); cost(hi) > budget
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		c, err := cost(mid)
+		switch {
+		case errors.Is(err, ErrInfeasible) && mid < hi:
+			lo = mid // below the sum of the minimums: look higher
+		case err != nil:
+			return 0, err
+		case c <= budget:
+			lo = mid
+		default:
+			hi = mid
+		}
+	}
+	if lo < 0 {
+		return 0, errf(ErrInfeasible, budget, "budget (the strata's minimums cost more)")
+	}
+	if _, err := cost(lo); err != nil {
+		return 0, errf(ErrInfeasible, budget, "budget (the strata's minimums cost more)")
+	}
+	return lo, nil
 }

@@ -173,3 +173,24 @@ func TestSampleSizes(t *testing.T) {
 		}
 	}
 }
+
+// Two strata costing 1 and 4 a unit, proportional shares 1/2 each: n units
+// cost n/2 + 4n/2 = 2.5n, so a budget of 100 buys 40 (20 and 20, cost 100).
+func TestSizeForBudget(t *testing.T) {
+	strata := []sampling.Stratum{{Key: "a", Size: 100, Cost: 1}, {Key: "b", Size: 100, Cost: 4}}
+	n, err := sampling.SizeForBudget(strata, 100, sampling.Proportional)
+	if err != nil || n != 40 {
+		t.Errorf("SizeForBudget = %d, %v; want 40", n, err)
+	}
+	// A budget larger than the whole frame costs buys the whole frame.
+	if n, err := sampling.SizeForBudget(strata, 1e9, sampling.Proportional); err != nil || n != 200 {
+		t.Errorf("huge budget: %d, %v; want 200", n, err)
+	}
+	strata[1].Min = 30 // 30 units at 4 cost 120 alone
+	if _, err := sampling.SizeForBudget(strata, 100, sampling.Proportional); !errors.Is(err, sampling.ErrInfeasible) {
+		t.Errorf("minimums over budget: %v", err)
+	}
+	if _, err := sampling.SizeForBudget(strata, math.NaN(), sampling.Proportional); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("NaN budget: %v", err)
+	}
+}

@@ -176,3 +176,44 @@ func TestCalibrationErrors(t *testing.T) {
 		t.Errorf("trimming within bounds changed the weights: %v", err)
 	}
 }
+
+// When the domains are the strata, domain means are independent, so the
+// weighted mix has variance sum((W_g/W)^2 * SE_g^2) from the separate domain
+// estimates; the value is sum(W_g/W * mean_g).
+func TestWeightedDomainMean(t *testing.T) {
+	d, tb := stratDesign(t, true)
+	api00, stype := tb.num(t, "api00"), tb.str("stype")
+	weights := map[string]float64{"E": 1, "M": 2, "H": 5}
+	got, err := d.WeightedDomainMean(api00, stype, weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var value, variance float64
+	for g, w := range weights {
+		in := make([]bool, len(stype))
+		for i, s := range stype {
+			in[i] = s == g
+		}
+		e, err := d.DomainMean(api00, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value += w / 8 * e.Value
+		variance += w * w / 64 * e.SE * e.SE
+	}
+	if math.Abs(got.Value-value) > 1e-9 || math.Abs(got.SE-math.Sqrt(variance)) > 1e-9 {
+		t.Errorf("weighted mean %v (SE %v), want %v (SE %v)", got.Value, got.SE, value, math.Sqrt(variance))
+	}
+	for name, w := range map[string]map[string]float64{
+		"a domain with no unit": {"E": 1, "X": 1},
+		"a negative weight":     {"E": -1},
+		"weights adding to 0":   {"E": 0},
+	} {
+		if _, err := d.WeightedDomainMean(api00, stype, w); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if _, err := d.WeightedDomainMean(api00, stype[:3], weights); !errors.Is(err, sampling.ErrLength) {
+		t.Errorf("short domains: %v", err)
+	}
+}

@@ -2,7 +2,9 @@ package sampling
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -211,4 +213,63 @@ func (d *Design) srsVariance(y []float64) float64 {
 	}
 	s2 := ss / psum * n / (n - 1)
 	return s2 * (psum - n) / (psum * n)
+}
+
+// WeightedDomainMean estimates a mix of domain means with fixed weights:
+// sum over domains g of W_g * mean_g / sum of W_g, where domain[i] names unit
+// i's domain and weights gives W_g. It is how a persona-aware figure is
+// built from a survey: each persona's mean counts with the persona's
+// importance, not with how many of its people answered. The standard error
+// comes from the combined influence values, so covariances between domains
+// that share strata or PSUs are included.
+//
+// A unit whose domain has no weight is left out; a domain with a positive
+// weight and no unit is an error (ErrEmptyCell), and so are negative or NaN
+// weights and weights that add up to 0.
+func (d *Design) WeightedDomainMean(y []float64, domain []string, weights map[string]float64) (Estimate, error) {
+	if err := d.check("y", y); err != nil {
+		return Estimate{}, err
+	}
+	if len(domain) != len(d.w) {
+		return Estimate{}, errf(ErrLength, len(domain), "len(domain) for %d units", len(d.w))
+	}
+	var wsum float64
+	for _, g := range slices.Sorted(maps.Keys(weights)) {
+		w := weights[g]
+		if !(w >= 0) || math.IsInf(w, 1) {
+			return Estimate{}, errf(ErrInvalidValue, w, "weight of domain %q", g)
+		}
+		wsum += w
+	}
+	if !(wsum > 0) || math.IsInf(wsum, 1) {
+		return Estimate{}, errf(ErrInvalidValue, wsum, "domain weights add up to")
+	}
+	sw := map[string]float64{}
+	swy := map[string]float64{}
+	n := 0
+	for i, g := range domain {
+		if weights[g] > 0 {
+			sw[g] += d.w[i]
+			swy[g] += d.w[i] * y[i]
+			n++
+		}
+	}
+	var value float64
+	for _, g := range slices.Sorted(maps.Keys(weights)) { // a fixed order: the same bits every run
+		w := weights[g]
+		if w == 0 {
+			continue
+		}
+		if sw[g] == 0 {
+			return Estimate{}, errf(ErrEmptyCell, nil, "domain %q has weight but no unit", g)
+		}
+		value += w / wsum * swy[g] / sw[g]
+	}
+	z := make([]float64, len(y))
+	for i, g := range domain {
+		if w := weights[g]; w > 0 {
+			z[i] = w / wsum * d.w[i] * (y[i] - swy[g]/sw[g]) / sw[g]
+		}
+	}
+	return Estimate{Value: value, SE: math.Sqrt(d.variance(z)), N: n}, nil
 }
