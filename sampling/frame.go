@@ -123,7 +123,10 @@ type Sample struct {
 // Select applies the plan's fatigue rules to frame and selects within each
 // stratum, with randomness from src only: the same frame, plan and source
 // state give the same sample. Strata are processed in the order of their
-// keys; units keep frame order within a stratum.
+// keys; units keep frame order within a stratum. The fatigue rules draw from
+// src before any stratum is sampled, so a Plan with no Sizes returns, in
+// Sample.Fatigue, the eligible counts the full plan will see from the same
+// source state: allocate within them.
 //
 // Errors: an empty frame, a duplicate unit ID, a plan stratum with no
 // eligible unit or fewer eligible units than its size (ErrInfeasible), a
