@@ -34,6 +34,15 @@ func (e Estimate) CI(level float64) (lo, hi float64) {
 // String formats the estimate as "value (SE se)".
 func (e Estimate) String() string { return fmt.Sprintf("%.6g (SE %.4g)", e.Value, e.SE) }
 
+// finite returns e, or an error if its value or standard error is not a
+// finite number (the inputs were so large that the sums overflowed).
+func finite(e Estimate) (Estimate, error) {
+	if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) || math.IsNaN(e.SE) || math.IsInf(e.SE, 0) {
+		return Estimate{}, errf(ErrInvalidValue, e.Value, "estimate overflows (SE %v):", e.SE)
+	}
+	return e, nil
+}
+
 func (d *Design) check(name string, y []float64) error {
 	if len(y) != len(d.w) {
 		return errf(ErrLength, len(y), "len(%s) for %d units", name, len(d.w))
@@ -67,11 +76,11 @@ func (d *Design) Total(y []float64) (Estimate, error) {
 	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: len(y)}
 	if len(d.calib) == 0 {
 		psum := d.weightSum()
-		if vsrs := d.srsVariance(y) * psum * psum; vsrs > 0 {
+		if vsrs := d.srsVariance(y) * psum * psum; vsrs > 0 && !math.IsInf(vsrs, 1) {
 			e.DEff = e.SE * e.SE / vsrs
 		}
 	}
-	return e, nil
+	return finite(e)
 }
 
 // Mean estimates the population mean of y (Hajek): sum(w*y)/sum(w), with
@@ -82,7 +91,7 @@ func (d *Design) Mean(y []float64) (Estimate, error) {
 	}
 	e, err := d.domainMean(y, nil)
 	if err == nil && len(d.calib) == 0 {
-		if vsrs := d.srsVariance(y); vsrs > 0 {
+		if vsrs := d.srsVariance(y); vsrs > 0 && !math.IsInf(vsrs, 1) {
 			e.DEff = e.SE * e.SE / vsrs
 		}
 	}
@@ -117,7 +126,7 @@ func (d *Design) Ratio(y, x []float64) (Estimate, error) {
 		ty += d.w[i] * y[i]
 		tx += d.w[i] * x[i]
 	}
-	if tx == 0 {
+	if tx == 0 || math.IsInf(tx, 0) {
 		return Estimate{}, errf(ErrInvalidValue, tx, "estimated total of x")
 	}
 	r := ty / tx
@@ -125,7 +134,7 @@ func (d *Design) Ratio(y, x []float64) (Estimate, error) {
 	for i := range y {
 		z[i] = d.w[i] * (y[i] - r*x[i]) / tx
 	}
-	return Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)}, nil
+	return finite(Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)})
 }
 
 // DomainMean estimates the mean of y over the subpopulation where in is
@@ -160,7 +169,7 @@ func (d *Design) DomainTotal(y []float64, in []bool) (Estimate, error) {
 			n++
 		}
 	}
-	return Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: n}, nil
+	return finite(Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: n})
 }
 
 // domainMean is the Hajek mean over the units in the domain (all when in is nil).
@@ -184,7 +193,7 @@ func (d *Design) domainMean(y []float64, in []bool) (Estimate, error) {
 			z[i] = d.w[i] * (v - mean) / sw
 		}
 	}
-	return Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n}, nil
+	return finite(Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n})
 }
 
 func (d *Design) weightSum() float64 {
@@ -271,5 +280,5 @@ func (d *Design) WeightedDomainMean(y []float64, domain []string, weights map[st
 			z[i] = w / wsum * d.w[i] * (y[i] - swy[g]/sw[g]) / sw[g]
 		}
 	}
-	return Estimate{Value: value, SE: math.Sqrt(d.variance(z)), N: n}, nil
+	return finite(Estimate{Value: value, SE: math.Sqrt(d.variance(z)), N: n})
 }
