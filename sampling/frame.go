@@ -15,8 +15,9 @@ type FrameUnit struct {
 	Account string
 	// Stratum is the unit's stratum key (a persona, a segment, or both).
 	Stratum string
-	// Size is the measure of size for PPS selection (for example the
-	// account's ARR); 0 means 1.
+	// Size is the measure of size for PPS and Poisson selection (for
+	// example the account's ARR); those methods require it to be > 0, the
+	// others ignore it.
 	Size float64
 	// LastContacted is when the unit was last asked; zero means never.
 	LastContacted time.Time
@@ -130,8 +131,8 @@ type Sample struct {
 //
 // Errors: an empty frame, a duplicate unit ID, a plan stratum with no
 // eligible unit or fewer eligible units than its size (ErrInfeasible), a
-// negative size, or a NaN, infinite or negative measure of size for PPS and
-// Poisson.
+// negative sample size, or, for PPS and Poisson, a measure of size that is
+// not a positive finite number.
 func Select(frame []FrameUnit, plan Plan, src rand.Source) (*Sample, error) {
 	if len(frame) == 0 {
 		return nil, errf(ErrEmpty, nil, "frame")
@@ -144,7 +145,7 @@ func Select(frame []FrameUnit, plan Plan, src rand.Source) (*Sample, error) {
 		}
 		ids[u.ID] = true
 		if plan.Method == PPS || plan.Method == Poisson {
-			if !(u.Size >= 0) || math.IsInf(u.Size, 1) {
+			if !(u.Size > 0) || math.IsInf(u.Size, 1) {
 				return nil, errf(ErrInvalidValue, u.Size, "frame[%d].Size", i)
 			}
 		}
@@ -171,12 +172,7 @@ func Select(frame []FrameUnit, plan Plan, src rand.Source) (*Sample, error) {
 		case n > len(units):
 			return nil, errf(ErrInfeasible, nil, "stratum %q: sample size %d, but %d eligible units", key, n, len(units))
 		}
-		size := func(i int) float64 {
-			if frame[i].Size == 0 {
-				return 1
-			}
-			return frame[i].Size
-		}
+		size := func(i int) float64 { return frame[i].Size }
 		var picked []int
 		var prob []float64
 		switch plan.Method {

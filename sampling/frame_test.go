@@ -168,6 +168,8 @@ func TestSelectErrors(t *testing.T) {
 	dup := append(smallFrame(), sampling.FrameUnit{ID: "u00", Stratum: "users"})
 	badSize := smallFrame()
 	badSize[3].Size = math.NaN()
+	zeroSize := smallFrame()
+	zeroSize[2].Size = 0
 	tests := []struct {
 		name  string
 		frame []sampling.FrameUnit
@@ -180,6 +182,7 @@ func TestSelectErrors(t *testing.T) {
 		{"a stratum with no units", smallFrame(), sampling.Plan{Sizes: map[string]int{"cfo": 1}}, sampling.ErrInfeasible},
 		{"a negative size", smallFrame(), sampling.Plan{Sizes: map[string]int{"users": -1}}, sampling.ErrInvalidValue},
 		{"a NaN measure of size", badSize, sampling.Plan{Method: sampling.PPS, Sizes: map[string]int{"users": 1}}, sampling.ErrInvalidValue},
+		{"a zero measure of size", zeroSize, sampling.Plan{Method: sampling.Poisson, Sizes: map[string]int{"users": 1}}, sampling.ErrInvalidValue},
 		{"an unknown method", smallFrame(), sampling.Plan{Method: 42, Sizes: map[string]int{"users": 1}}, sampling.ErrInvalidValue},
 	}
 	for _, tc := range tests {
