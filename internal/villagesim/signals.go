@@ -127,3 +127,18 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 	rng.Shuffle(len(sigs), func(a, b int) { sigs[a], sigs[b] = sigs[b], sigs[a] })
 	return sigs
 }
+
+// Renewals draws each account's renewal outcome from its hidden true health:
+// an account renews with probability 1/(1 + exp(-(Health - 50)/6)), so a
+// healthy account (80) almost surely renews and an unhappy one (35) rarely
+// does. The result is indexed like b.Accounts; the same seed gives the same
+// outcomes.
+func (b *Base) Renewals(seed uint64) []bool {
+	out := make([]bool, len(b.Accounts))
+	for i := range b.Accounts {
+		rng := rand.New(rand.NewPCG(seed, 2<<32|uint64(i)))
+		p := 1 / (1 + math.Exp(-(b.Truth[i].Health-50)/6))
+		out[i] = rng.Float64() < p
+	}
+	return out
+}

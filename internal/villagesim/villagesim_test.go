@@ -169,3 +169,29 @@ func TestStreamMatchesGenerate(t *testing.T) {
 		t.Error("Stream accepted a negative count")
 	}
 }
+
+func TestRenewalsFollowHealth(t *testing.T) {
+	b, _ := Generate(Config{Seed: 2, Accounts: 3000})
+	r := b.Renewals(1)
+	if !slices.Equal(r, b.Renewals(1)) {
+		t.Fatal("same seed, different renewals")
+	}
+	var healthyRenewed, healthy, sickRenewed, sick float64
+	for i, ok := range r {
+		switch h := b.Truth[i].Health; {
+		case h >= 70:
+			healthy++
+			if ok {
+				healthyRenewed++
+			}
+		case h < 50:
+			sick++
+			if ok {
+				sickRenewed++
+			}
+		}
+	}
+	if healthy == 0 || sick == 0 || !(healthyRenewed/healthy > 0.9 && sickRenewed/sick < 0.5) {
+		t.Errorf("renewal rates: healthy %v of %v, unhealthy %v of %v", healthyRenewed, healthy, sickRenewed, sick)
+	}
+}

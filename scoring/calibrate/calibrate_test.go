@@ -1,0 +1,148 @@
+package calibrate_test
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/villagecx/village/internal/villagesim"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+	"github.com/villagecx/village/scoring/calibrate"
+)
+
+// simulated returns n villagesim accounts with signals and renewal outcomes
+// decided 30 days after the end of the signal year, keeping only accounts
+// with at least one usable signal.
+func simulated(t testing.TB, n int, seed uint64) ([]calibrate.Outcome, *persona.Catalog) {
+	t.Helper()
+	base, err := villagesim.Generate(villagesim.Config{Seed: seed, Accounts: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signals := base.Signals(villagesim.SignalConfig{Seed: seed})
+	renewed := base.Renewals(seed)
+	s, _ := scoring.Compile(scoring.DefaultModel(base.Catalog), base.Catalog)
+	var out []calibrate.Outcome
+	at := base.End.Add(30 * 24 * time.Hour)
+	for i, a := range base.Accounts {
+		if r, _ := s.Score(a, signals[i], at.Add(-90*24*time.Hour)); !r.Scored {
+			continue
+		}
+		out = append(out, calibrate.Outcome{Account: a, Signals: signals[i], Renewed: renewed[i], At: at})
+	}
+	return out, base.Catalog
+}
+
+func TestCalibrateLearnsAndReports(t *testing.T) {
+	data, cat := simulated(t, 1500, 3)
+	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accounts != len(data) || len(rep.Evaluations) != 3 || len(rep.Effects) != cat.Len() {
+		t.Fatalf("report shape: %d accounts, %d evaluations, %d effects", rep.Accounts, len(rep.Evaluations), len(rep.Effects))
+	}
+	for _, e := range rep.Evaluations {
+		if !(e.AUC > 0.5 && e.AUC <= 1) || !(e.Brier > 0 && e.Brier < 0.25) {
+			t.Errorf("%s: AUC %v, Brier %v; want better than chance", e.Name, e.AUC, e.Brier)
+		}
+	}
+	// The calibrated model must compile, and its weights are the positive effects.
+	if _, err := scoring.Compile(rep.Model, cat); err != nil {
+		t.Errorf("the calibrated model does not compile: %v", err)
+	}
+	var heavy float64
+	for _, e := range rep.Effects {
+		if e.Weight != math.Max(e.Coef, 0) {
+			t.Errorf("%s: weight %v, coefficient %v", e.Persona, e.Weight, e.Coef)
+		}
+		if e.Heard > 0 && !(e.SE > 0) {
+			t.Errorf("%s heard %d times but SE %v", e.Persona, e.Heard, e.SE)
+		}
+		heavy = math.Max(heavy, e.Weight)
+	}
+	if heavy == 0 {
+		t.Error("no persona got weight")
+	}
+	if p := rep.Link.Probability(80); !(p > rep.Link.Probability(30)) {
+		t.Errorf("the link does not rise with the score: P(80) = %v, P(30) = %v", p, rep.Link.Probability(30))
+	}
+	if s := rep.String(); len(s) < 200 {
+		t.Errorf("report text too short:\n%s", s)
+	}
+	// Deterministic: the same data and options give the same report.
+	again, _ := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if d := cmp.Diff(rep, again); d != "" {
+		t.Errorf("two runs differ:\n%s", d)
+	}
+}
+
+// A signal dated after an account's cut-off must never change the fit: here
+// every account gets a glowing (or damning) answer from every contact a day
+// before its renewal, well after the cut-off 90 days before.
+func TestNoLeakageAfterCutoff(t *testing.T) {
+	data, cat := simulated(t, 400, 5)
+	want, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaky := make([]calibrate.Outcome, len(data))
+	for i, d := range data {
+		leaky[i] = d
+		leaky[i].Signals = append([]scoring.Signal(nil), d.Signals...)
+		v := 0.0
+		if d.Renewed {
+			v = 10
+		}
+		for _, c := range d.Account.Contacts {
+			leaky[i].Signals = append(leaky[i].Signals, scoring.Signal{Contact: c.ID, Metric: "nps", Value: v, At: d.At.Add(-24 * time.Hour)})
+		}
+	}
+	got, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, leaky, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("signals after the cut-off changed the fit:\n%s", d)
+	}
+}
+
+func TestCalibrateBadInput(t *testing.T) {
+	data, cat := simulated(t, 300, 7)
+	m := scoring.DefaultModel(cat)
+	allRenewed := make([]calibrate.Outcome, len(data))
+	for i, d := range data {
+		allRenewed[i] = d
+		allRenewed[i].Renewed = true
+	}
+	silent := append([]calibrate.Outcome{{Account: persona.Account{ID: "quiet"}, Renewed: true, At: data[0].At}}, data...)
+	bad := m
+	bad.Spread = -1
+	tests := []struct {
+		name string
+		data []calibrate.Outcome
+		m    scoring.Model
+		opts *calibrate.Options
+		want error
+	}{
+		{"no outcomes", nil, m, nil, calibrate.ErrTooFew},
+		{"one class only", allRenewed, m, nil, calibrate.ErrOneClass},
+		{"an account with no signals", silent, m, nil, calibrate.ErrNoSignals},
+		{"fewer outcomes than parameters", data[:8], m, nil, calibrate.ErrTooFew},
+		{"more folds than outcomes", data[:40], m, &calibrate.Options{Folds: 41}, calibrate.ErrInvalidInput},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := calibrate.Calibrate(tc.m, cat, tc.data, tc.opts); !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := calibrate.Calibrate(bad, cat, data, nil); !errors.Is(err, scoring.ErrInvalidValue) {
+		t.Errorf("an invalid base model: %v", err)
+	}
+}
