@@ -1,0 +1,21 @@
+// Package ingest reads and writes village's data: accounts, contacts,
+// signals and models, from CSV (header-driven, columns renamable) and JSON
+// lines, so that a CRM export and a file of survey or usage events become
+// scoring input without hand-written glue.
+//
+// In the design's terms it sits beside journey: it imports persona and
+// scoring and nothing imports it; the pure packages stay free of I/O.
+//
+// Every row is accounted for. A Reader streams accepted rows through All (one
+// row at a time, never the whole file), and records each rejected row with
+// its file, line, column and reason in its Summary, where Read == Accepted +
+// Rejected. CRM exports carry job titles, not personas: Contacts maps titles
+// through a persona.TitleMapper, reports the titles no rule matched
+// (Summary.Unmapped) and, with no fallback persona, rejects the row rather
+// than guess. Scoring then applies its own checks (a value off a metric's
+// scale, an unknown contact) and reports what it drops in its Result.
+//
+// Times are RFC 3339 or YYYY-MM-DD (midnight UTC); numbers must be finite.
+// ReadModel rejects unknown fields, so a misspelt setting in a model file
+// fails instead of being ignored.
+package ingest

@@ -1,0 +1,58 @@
+package ingest_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+)
+
+// FuzzSignalsCSV: any bytes after a valid header read without a panic, and
+// every row read is accepted or rejected with a reason.
+func FuzzSignalsCSV(f *testing.F) {
+	f.Add([]byte("acme,dana,,nps,9,2026-05-01,survey\n"))
+	f.Add([]byte("\"a\nb\",c,,nps,1e308,2026-01-01T00:00:00Z,\n,,,,,,\n"))
+	f.Add([]byte("x,\"y"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in := append([]byte("account,contact,persona,metric,value,at,source\n"), body...)
+		r, err := ingest.Signals(bytes.NewReader(in), ingest.CSV, "fuzz.csv", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(r.Collect())
+		s := r.Summary()
+		if s.Read != s.Accepted+s.Rejected || s.Accepted != n || len(s.Errors) != s.Rejected {
+			t.Fatalf("rows not accounted for: %d yielded, %+v", n, s)
+		}
+	})
+}
+
+// FuzzContactsJSONL: every non-blank line is one row, accepted or rejected.
+func FuzzContactsJSONL(f *testing.F) {
+	f.Add([]byte(`{"id":"dana","account":"acme","title":"VP Sales"}` + "\n" + `{"id":1}` + "\n"))
+	f.Add([]byte("[]\n\n{\"id\":\"x\",\"account\":\"acme\",\"persona\":\"cio\",\"left\":\"2020-01-01\",\"joined\":\"2021-01-01\"}"))
+	cat := persona.B2B()
+	titles, _ := persona.NewTitleMapper(persona.B2BTitleRules(), cat)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > 1<<16 {
+			return
+		}
+		r, err := ingest.Contacts(bytes.NewReader(body), ingest.JSONL, "fuzz.jsonl", ingest.ContactOptions{Catalog: cat, Titles: titles})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(r.Collect())
+		s := r.Summary()
+		lines := 0
+		for _, l := range strings.Split(string(body), "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines++
+			}
+		}
+		if s.Read != s.Accepted+s.Rejected || s.Accepted != n || s.Read != lines {
+			t.Fatalf("%d non-blank lines, %d yielded, summary %+v", lines, n, s)
+		}
+	})
+}

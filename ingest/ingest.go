@@ -1,0 +1,200 @@
+package ingest
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RowError is one row that could not be read: where it is and why.
+type RowError struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Error formats the problem as file:line: column: reason.
+func (e *RowError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Reason)
+}
+
+// Summary accounts for every row: Read == Accepted + Rejected, and each
+// rejected row has its RowError.
+type Summary struct {
+	File     string     `json:"file"`
+	Read     int        `json:"read"`
+	Accepted int        `json:"accepted"`
+	Rejected int        `json:"rejected"`
+	Errors   []RowError `json:"errors,omitempty"`
+	// Unmapped counts, for contact files, the job titles no title rule
+	// matched (the contact got the rules' fallback persona, if any).
+	Unmapped map[string]int `json:"unmapped,omitempty"`
+}
+
+// String summarises the counts and the reasons for rejection.
+func (s *Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d rows read, %d accepted, %d rejected", s.File, s.Read, s.Accepted, s.Rejected)
+	reasons := map[string]int{}
+	for _, e := range s.Errors {
+		reasons[e.Reason]++
+	}
+	for _, r := range slices.Sorted(maps.Keys(reasons)) {
+		fmt.Fprintf(&b, "\n  %d × %s", reasons[r], r)
+	}
+	if len(s.Unmapped) > 0 {
+		fmt.Fprintf(&b, "\n  %d job title(s) matched no rule:", len(s.Unmapped))
+		for _, t := range slices.Sorted(maps.Keys(s.Unmapped)) {
+			fmt.Fprintf(&b, " %q (%d)", t, s.Unmapped[t])
+		}
+	}
+	return b.String()
+}
+
+func (s *Summary) reject(line int, column, format string, args ...any) {
+	s.Rejected++
+	s.Errors = append(s.Errors, RowError{File: s.File, Line: line, Column: column, Reason: fmt.Sprintf(format, args...)})
+}
+
+// ErrHeader reports a CSV header that lacks a required column.
+var ErrHeader = errors.New("ingest: missing column")
+
+// Format is a file format.
+type Format int
+
+// The formats.
+const (
+	CSV   Format = iota // header-driven comma-separated values
+	JSONL               // one JSON object per line
+)
+
+// record is one row of either format, by column name.
+type record struct {
+	line   int
+	fields map[string]string
+	err    string // a row that could not even be split into fields
+}
+
+// records streams the rows of r. For CSV the first row is the header, and
+// names maps the caller's logical column names to the header's (so columns
+// can be renamed); for JSON lines each line is an object whose keys are the
+// logical names and whose values are strings, numbers or null.
+func records(r io.Reader, format Format, file string, required []string, names map[string]string) (iter.Seq[record], error) {
+	switch format {
+	case CSV:
+		cr := csv.NewReader(r)
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = false
+		header, err := cr.Read()
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %s: reading the header: %w", file, err)
+		}
+		index := map[string]int{}
+		for i, h := range header {
+			index[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		}
+		col := map[string]int{}
+		for logical, actual := range names {
+			if i, ok := index[actual]; ok {
+				col[logical] = i
+			}
+		}
+		for _, req := range required {
+			if _, ok := col[req]; !ok {
+				return nil, fmt.Errorf("%w %q in %s (header %q)", ErrHeader, names[req], file, header)
+			}
+		}
+		return func(yield func(record) bool) {
+			for {
+				row, err := cr.Read()
+				if err == io.EOF {
+					return
+				}
+				rec := record{fields: map[string]string{}}
+				var pe *csv.ParseError
+				switch {
+				case errors.As(err, &pe):
+					rec.line, rec.err = pe.Line, pe.Err.Error()
+				case err != nil:
+					rec.err = err.Error()
+				default:
+					rec.line, _ = cr.FieldPos(0)
+					for logical, i := range col {
+						if i < len(row) {
+							rec.fields[logical] = strings.TrimSpace(row[i])
+						}
+					}
+				}
+				if !yield(rec) {
+					return
+				}
+				if err != nil && !errors.As(err, &pe) {
+					return // an I/O error ends the file
+				}
+			}
+		}, nil
+	case JSONL:
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 16<<20)
+		return func(yield func(record) bool) {
+			line := 0
+			for sc.Scan() {
+				line++
+				text := strings.TrimSpace(sc.Text())
+				if text == "" {
+					continue
+				}
+				rec := record{line: line, fields: map[string]string{}}
+				var obj map[string]any
+				if err := json.Unmarshal([]byte(text), &obj); err != nil {
+					rec.err = "not a JSON object: " + err.Error()
+				}
+				for k, v := range obj {
+					switch v := v.(type) {
+					case string:
+						rec.fields[k] = v
+					case float64:
+						rec.fields[k] = strconv.FormatFloat(v, 'g', -1, 64)
+					case bool:
+						rec.fields[k] = strconv.FormatBool(v)
+					case nil:
+					default:
+						rec.err = fmt.Sprintf("field %q is not a string, number or null", k)
+					}
+				}
+				if !yield(rec) {
+					return
+				}
+			}
+			if err := sc.Err(); err != nil {
+				yield(record{line: line + 1, err: "reading: " + err.Error()})
+			}
+		}, nil
+	}
+	return nil, fmt.Errorf("ingest: unknown format %d", format)
+}
+
+// parseTime accepts RFC 3339 or a bare date (midnight UTC).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not a time (want RFC 3339 or YYYY-MM-DD): %q", s)
+	}
+	return t, nil
+}

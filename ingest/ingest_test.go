@@ -1,0 +1,198 @@
+package ingest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files from the current output")
+
+// golden compares got, as indented JSON, with testdata/name.golden. The
+// golden files were written by this test with -update and then checked by
+// hand against the input files beside them (each rejected row and reason).
+func golden(t *testing.T, name string, got any) {
+	t.Helper()
+	data, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "testdata/" + name + ".golden"
+	if *update {
+		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(data)+"\n"); d != "" {
+		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, d)
+	}
+}
+
+func open(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+type readResult[T any] struct {
+	Accepted []T
+	Summary  ingest.Summary
+}
+
+func TestSignalsGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		format ingest.Format
+	}{{"signals.csv", ingest.CSV}, {"signals.jsonl", ingest.JSONL}} {
+		t.Run(tc.file, func(t *testing.T) {
+			r, err := ingest.Signals(open(t, tc.file), tc.format, tc.file, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := readResult[scoring.Signal]{Accepted: r.Collect(), Summary: r.Summary()}
+			if s := res.Summary; s.Read != s.Accepted+s.Rejected || s.Rejected != len(s.Errors) {
+				t.Errorf("rows not accounted for: %+v", s)
+			}
+			golden(t, tc.file, res)
+		})
+	}
+}
+
+func TestContactsAndAccountsGolden(t *testing.T) {
+	cat := persona.B2B()
+	titles, err := persona.NewTitleMapper(persona.TitleRules{Rules: persona.B2BTitleRules().Rules}, cat) // no fallback
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := ingest.Accounts(open(t, "accounts.csv"), ingest.CSV, "accounts.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := ar.Collect()
+	golden(t, "accounts.csv", readResult[persona.Account]{Accepted: accounts, Summary: ar.Summary()})
+
+	known := map[string]bool{}
+	for _, a := range accounts {
+		known[a.ID] = true
+	}
+	cr, err := ingest.Contacts(open(t, "contacts.csv"), ingest.CSV, "contacts.csv", ingest.ContactOptions{Catalog: cat, Titles: titles, Accounts: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacts := cr.Collect()
+	golden(t, "contacts.csv", readResult[persona.Contact]{Accepted: contacts, Summary: cr.Summary()})
+	if s := cr.Summary(); s.Unmapped["Receptionist"] != 1 {
+		t.Errorf("the unmapped title is not reported: %+v", s.Unmapped)
+	}
+	orphans, dups := ingest.Attach(accounts, append(contacts, persona.Contact{ID: "x", Account: "ghost"}, contacts[0]))
+	if len(orphans) != 1 || len(dups) != 1 || len(accounts[0].Contacts) != len(contacts) {
+		t.Errorf("attach: %d orphans, %d duplicates, %d attached", len(orphans), len(dups), len(accounts[0].Contacts))
+	}
+}
+
+func TestRenamedColumnsAndMissingHeader(t *testing.T) {
+	in := "who,what,score,when\nc1,nps,9,2026-01-01\n"
+	r, err := ingest.Signals(strings.NewReader(in), ingest.CSV, "renamed.csv", ingest.Columns{"contact": "who", "metric": "what", "value": "score", "at": "when"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Collect(); len(got) != 1 || got[0].Contact != "c1" || got[0].Value != 9 {
+		t.Errorf("read %+v", got)
+	}
+	if _, err := ingest.Signals(strings.NewReader(in), ingest.CSV, "plain.csv", nil); err == nil || !strings.Contains(err.Error(), `"metric"`) {
+		t.Errorf("missing column: %v", err)
+	}
+	if _, err := ingest.Signals(strings.NewReader(""), ingest.CSV, "empty.csv", nil); err == nil {
+		t.Error("an empty CSV file has no header and must be an error")
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	r, _ := ingest.Signals(open(t, "signals.csv"), ingest.CSV, "signals.csv", nil)
+	want := r.Collect()
+	for _, format := range []ingest.Format{ingest.CSV, ingest.JSONL} {
+		var buf bytes.Buffer
+		if err := ingest.WriteSignals(&buf, format, func(yield func(scoring.Signal) bool) {
+			for _, s := range want {
+				if !yield(s) {
+					return
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ingest.Signals(&buf, format, "round-trip", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, back.Collect()); d != "" {
+			t.Errorf("format %d: round trip changed the signals (-want +got):\n%s", format, d)
+		}
+	}
+}
+
+func TestModelReadWrite(t *testing.T) {
+	m := scoring.DefaultModel(persona.B2B())
+	var buf bytes.Buffer
+	if err := ingest.WriteModel(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ingest.ReadModel(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(m, back); d != "" {
+		t.Errorf("model round trip (-want +got):\n%s", d)
+	}
+	if _, err := ingest.ReadModel(strings.NewReader(`{"metrics": [], "half_lfie": "90d"}`)); err == nil || !strings.Contains(err.Error(), "half_lfie") {
+		t.Errorf("a misspelt field must be an error: %v", err)
+	}
+}
+
+func TestWriteResults(t *testing.T) {
+	cat := persona.B2B()
+	s, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{{ID: "dana", Persona: persona.LineOfBusiness}}}
+	r, err := s.Score(acct, []scoring.Signal{
+		{Contact: "dana", Metric: "nps", Value: 9, At: at},
+		{Contact: "dana", Metric: "nps", Value: 12, At: at},
+	}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := ingest.WriteResults(&buf, ingest.CSV, func(yield func(scoring.Result) bool) { yield(r) }); err != nil {
+		t.Fatal(err)
+	}
+	// One promoter shrunk toward 50 with k = 2: (100 + 100)/3 = 66.67, SE
+	// 25/sqrt(3) = 14.434, 90% interval ± 1.6449*14.434 = ± 23.741; only
+	// the line-of-business executive heard (22.5% of the weight), below the
+	// default minimum coverage of 35%.
+	want := "account,scored,score,low,high,band,coverage,veto,used,dropped\n" +
+		"acme,true,66.66666666666667,42.92524955921756,90.40808377411578,insufficient data,0.225,,1,1\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Errorf("results CSV (-want +got):\n%s", d)
+	}
+}

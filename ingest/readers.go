@@ -1,0 +1,257 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strconv"
+
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// Reader streams one kind of row from a file: All yields the rows that
+// parse, and every row that does not is recorded, with its line, column and
+// reason, in the Summary. Rows are read as All is ranged over, never all at
+// once. A Reader is used once and is not safe for concurrent use.
+type Reader[T any] struct {
+	rows  iter.Seq[record]
+	parse func(record) (T, string, string) // value, or the column and reason it failed
+	sum   Summary
+	used  bool
+}
+
+// All yields the accepted rows in file order.
+func (r *Reader[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		if r.used {
+			return
+		}
+		r.used = true
+		for rec := range r.rows {
+			r.sum.Read++
+			if rec.err != "" {
+				r.sum.reject(rec.line, "", "%s", rec.err)
+				continue
+			}
+			v, col, reason := r.parse(rec)
+			if reason != "" {
+				r.sum.reject(rec.line, col, "%s", reason)
+				continue
+			}
+			r.sum.Accepted++
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Collect reads every accepted row into a slice.
+func (r *Reader[T]) Collect() []T {
+	var out []T
+	for v := range r.All() {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Summary returns the accounting of the rows read so far.
+func (r *Reader[T]) Summary() Summary { return r.sum }
+
+// Columns renames logical columns to the names a file uses: for example
+// {"at": "timestamp"} reads signal times from a "timestamp" column. Columns
+// not listed keep their logical name. JSON lines always use logical names.
+type Columns map[string]string
+
+func (c Columns) names(logical []string) map[string]string {
+	out := make(map[string]string, len(logical))
+	for _, l := range logical {
+		out[l] = l
+		if a, ok := c[l]; ok {
+			out[l] = a
+		}
+	}
+	return out
+}
+
+func newReader[T any](r io.Reader, format Format, file string, cols Columns, logical, required []string, parse func(record) (T, string, string)) (*Reader[T], error) {
+	rows, err := records(r, format, file, required, cols.names(logical))
+	if err != nil {
+		return nil, err
+	}
+	return &Reader[T]{rows: rows, parse: parse, sum: Summary{File: file}}, nil
+}
+
+func need(rec record, col string) (string, string, string) {
+	v := rec.fields[col]
+	if v == "" {
+		return "", col, "missing value"
+	}
+	return v, "", ""
+}
+
+func number(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("not a finite number: %q", s)
+	}
+	return v, nil
+}
+
+// Signals reads scoring signals with columns account, contact, persona,
+// metric, value, at and source (metric, value and at required; contact or
+// persona needed by scoring). Values must be finite numbers and times RFC
+// 3339 or YYYY-MM-DD; what a value means is left to scoring, which drops
+// what its model cannot use with its own reason.
+func Signals(r io.Reader, format Format, file string, cols Columns) (*Reader[scoring.Signal], error) {
+	logical := []string{"account", "contact", "persona", "metric", "value", "at", "source"}
+	return newReader(r, format, file, cols, logical, []string{"metric", "value", "at"}, func(rec record) (scoring.Signal, string, string) {
+		s := scoring.Signal{Account: rec.fields["account"], Contact: rec.fields["contact"], Persona: persona.ID(rec.fields["persona"]),
+			Metric: rec.fields["metric"], Source: rec.fields["source"]}
+		if s.Metric == "" {
+			return s, "metric", "missing value"
+		}
+		raw, col, reason := need(rec, "value")
+		if reason != "" {
+			return s, col, reason
+		}
+		var err error
+		if s.Value, err = number(raw); err != nil {
+			return s, "value", err.Error()
+		}
+		raw, col, reason = need(rec, "at")
+		if reason != "" {
+			return s, col, reason
+		}
+		if s.At, err = parseTime(raw); err != nil {
+			return s, "at", err.Error()
+		}
+		if s.Contact == "" && s.Persona == "" {
+			return s, "contact", "no contact and no persona"
+		}
+		return s, "", ""
+	})
+}
+
+// Accounts reads accounts with columns id, name, segment, arr and renewal
+// (id required). Contacts are read separately (see Contacts) and attached
+// with Attach.
+func Accounts(r io.Reader, format Format, file string, cols Columns) (*Reader[persona.Account], error) {
+	logical := []string{"id", "name", "segment", "arr", "renewal"}
+	return newReader(r, format, file, cols, logical, []string{"id"}, func(rec record) (persona.Account, string, string) {
+		a := persona.Account{ID: rec.fields["id"], Name: rec.fields["name"], Segment: rec.fields["segment"]}
+		if a.ID == "" {
+			return a, "id", "missing value"
+		}
+		var err error
+		if v := rec.fields["arr"]; v != "" {
+			if a.ARR, err = number(v); err != nil || a.ARR < 0 {
+				return a, "arr", fmt.Sprintf("not a non-negative number: %q", v)
+			}
+		}
+		if v := rec.fields["renewal"]; v != "" {
+			if a.Renewal, err = parseTime(v); err != nil {
+				return a, "renewal", err.Error()
+			}
+		}
+		return a, "", ""
+	})
+}
+
+// ContactOptions says how to read contacts.
+type ContactOptions struct {
+	Columns Columns
+	// Catalog is required: personas named in the file must be in it.
+	Catalog *persona.Catalog
+	// Titles maps job titles to personas for rows with no persona column
+	// value. A title that no rule matches gets the rules' fallback persona and
+	// is counted in Summary.Unmapped; with no fallback the row is rejected.
+	// Nil means rows must name their persona.
+	Titles *persona.TitleMapper
+	// Accounts, if set, lists the known account IDs; a contact of any other
+	// account is rejected.
+	Accounts map[string]bool
+}
+
+// Contacts reads contacts with columns id, account, persona, title, joined
+// and left (id and account required; persona, or a title the rules map).
+func Contacts(r io.Reader, format Format, file string, opts ContactOptions) (*Reader[persona.Contact], error) {
+	if opts.Catalog == nil {
+		return nil, fmt.Errorf("ingest: Contacts needs a catalog")
+	}
+	logical := []string{"id", "account", "persona", "title", "joined", "left"}
+	var rd *Reader[persona.Contact]
+	rd, err := newReader(r, format, file, opts.Columns, logical, []string{"id", "account"}, func(rec record) (persona.Contact, string, string) {
+		c := persona.Contact{ID: rec.fields["id"], Account: rec.fields["account"], Persona: persona.ID(rec.fields["persona"]), Title: rec.fields["title"]}
+		switch {
+		case c.ID == "":
+			return c, "id", "missing value"
+		case c.Account == "":
+			return c, "account", "missing value"
+		case opts.Accounts != nil && !opts.Accounts[c.Account]:
+			return c, "account", fmt.Sprintf("unknown account %q", c.Account)
+		}
+		if c.Persona == "" {
+			if opts.Titles == nil {
+				return c, "persona", "missing value (and no title rules)"
+			}
+			id, matched := opts.Titles.Map(c.Title)
+			if !matched {
+				if rd.sum.Unmapped == nil {
+					rd.sum.Unmapped = map[string]int{}
+				}
+				rd.sum.Unmapped[c.Title]++
+				if id == "" {
+					return c, "title", fmt.Sprintf("title %q matches no rule and the rules have no fallback", c.Title)
+				}
+			}
+			c.Persona = id
+		}
+		if _, ok := opts.Catalog.Persona(c.Persona); !ok {
+			return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
+		}
+		var err error
+		if v := rec.fields["joined"]; v != "" {
+			if c.Joined, err = parseTime(v); err != nil {
+				return c, "joined", err.Error()
+			}
+		}
+		if v := rec.fields["left"]; v != "" {
+			if c.Left, err = parseTime(v); err != nil {
+				return c, "left", err.Error()
+			}
+			if !c.Joined.IsZero() && c.Left.Before(c.Joined) {
+				return c, "left", "left before joining"
+			}
+		}
+		return c, "", ""
+	})
+	return rd, err
+}
+
+// Attach puts each contact into its account, in the order given, and
+// returns the contacts whose account is not among accounts (none are lost).
+// Duplicate contact IDs within an account are returned too: scoring would
+// reject the account.
+func Attach(accounts []persona.Account, contacts []persona.Contact) (orphans, duplicates []persona.Contact) {
+	byID := make(map[string]int, len(accounts))
+	for i := range accounts {
+		byID[accounts[i].ID] = i
+	}
+	seen := map[[2]string]bool{}
+	for _, c := range contacts {
+		i, ok := byID[c.Account]
+		switch {
+		case !ok:
+			orphans = append(orphans, c)
+		case seen[[2]string{c.Account, c.ID}]:
+			duplicates = append(duplicates, c)
+		default:
+			seen[[2]string{c.Account, c.ID}] = true
+			accounts[i].Contacts = append(accounts[i].Contacts, c)
+		}
+	}
+	return orphans, duplicates
+}
