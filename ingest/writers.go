@@ -115,7 +115,9 @@ func WriteAccounts(w io.Writer, format Format, accounts iter.Seq[persona.Account
 // WriteContacts writes contacts in the format Contacts reads.
 func WriteContacts(w io.Writer, format Format, contacts iter.Seq[persona.Contact]) error {
 	return writeAll(w, format, []string{"id", "account", "persona", "title", "joined", "left"}, contacts,
-		func(c persona.Contact) []any { return []any{c.ID, c.Account, string(c.Persona), c.Title, c.Joined, c.Left} })
+		func(c persona.Contact) []any {
+			return []any{c.ID, c.Account, string(c.Persona), c.Title, c.Joined, c.Left}
+		})
 }
 
 // WriteResults writes one row per scored account: account, scored, score,
