@@ -25,10 +25,14 @@ type RowError struct {
 
 // Error formats the problem as file:line: column: reason.
 func (e *RowError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	where := ""
+	if e.File != "" || e.Line > 0 {
+		where = fmt.Sprintf("%s:%d: ", e.File, e.Line)
 	}
-	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Column, e.Reason)
+	if e.Column != "" {
+		where += e.Column + ": "
+	}
+	return "ingest: " + where + e.Reason
 }
 
 // Summary accounts for every row: Read == Accepted + Rejected, and each
@@ -157,24 +161,7 @@ func records(r io.Reader, format Format, file string, required []string, names m
 				if text == "" {
 					continue
 				}
-				rec := record{line: line, fields: map[string]string{}}
-				var obj map[string]any
-				if err := json.Unmarshal([]byte(text), &obj); err != nil {
-					rec.err = "not a JSON object: " + err.Error()
-				}
-				for k, v := range obj {
-					switch v := v.(type) {
-					case string:
-						rec.fields[k] = v
-					case float64:
-						rec.fields[k] = strconv.FormatFloat(v, 'g', -1, 64)
-					case bool:
-						rec.fields[k] = strconv.FormatBool(v)
-					case nil:
-					default:
-						rec.err = fmt.Sprintf("field %q is not a string, number or null", k)
-					}
-				}
+				rec := jsonRecord(line, text)
 				if !yield(rec) {
 					return
 				}
@@ -185,6 +172,29 @@ func records(r io.Reader, format Format, file string, required []string, names m
 		}, nil
 	}
 	return nil, fmt.Errorf("ingest: unknown format %d", format)
+}
+
+// jsonRecord turns one JSON line into a record by logical column name.
+func jsonRecord(line int, text string) record {
+	rec := record{line: line, fields: map[string]string{}}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(text), &obj); err != nil {
+		rec.err = "not a JSON object: " + err.Error()
+	}
+	for k, v := range obj {
+		switch v := v.(type) {
+		case string:
+			rec.fields[k] = v
+		case float64:
+			rec.fields[k] = strconv.FormatFloat(v, 'g', -1, 64)
+		case bool:
+			rec.fields[k] = strconv.FormatBool(v)
+		case nil:
+		default:
+			rec.err = fmt.Sprintf("field %q is not a string, number or null", k)
+		}
+	}
+	return rec
 }
 
 // parseTime accepts RFC 3339 or a bare date (midnight UTC).

@@ -196,3 +196,29 @@ func TestWriteResults(t *testing.T) {
 		t.Errorf("results CSV (-want +got):\n%s", d)
 	}
 }
+
+func TestFromJSONLines(t *testing.T) {
+	s, err := ingest.SignalFromJSON(`{"contact":"dana","metric":"nps","value":9,"at":"2026-05-01"}`)
+	if err != nil || s.Contact != "dana" || s.Value != 9 {
+		t.Errorf("SignalFromJSON = %+v, %v", s, err)
+	}
+	_, err = ingest.SignalFromJSON(`{"contact":"dana","metric":"nps","value":"x","at":"2026-05-01"}`)
+	if err == nil || err.Error() != `ingest: value: not a finite number: "x"` {
+		t.Errorf("bad value: %v", err)
+	}
+	if _, err := ingest.SignalFromJSON(`nope`); err == nil {
+		t.Error("a line that is not JSON was accepted")
+	}
+	cat := persona.B2B()
+	titles, _ := persona.NewTitleMapper(persona.B2BTitleRules(), cat)
+	c, err := ingest.ContactFromJSON(`{"id":"gus","account":"acme","title":"CFO"}`, ingest.ContactOptions{Catalog: cat, Titles: titles})
+	if err != nil || c.Persona != persona.FinanceExecutive {
+		t.Errorf("ContactFromJSON = %+v, %v", c, err)
+	}
+	if _, err := ingest.ContactFromJSON(`{"id":"gus","account":"acme"}`, ingest.ContactOptions{Catalog: cat}); err == nil {
+		t.Error("a contact with no persona and no title rules was accepted")
+	}
+	if _, err := ingest.ContactFromJSON(`{}`, ingest.ContactOptions{}); err == nil {
+		t.Error("no catalog accepted")
+	}
+}

@@ -106,33 +106,51 @@ func number(s string) (float64, error) {
 // 3339 or YYYY-MM-DD; what a value means is left to scoring, which drops
 // what its model cannot use with its own reason.
 func Signals(r io.Reader, format Format, file string, cols Columns) (*Reader[scoring.Signal], error) {
-	logical := []string{"account", "contact", "persona", "metric", "value", "at", "source"}
-	return newReader(r, format, file, cols, logical, []string{"metric", "value", "at"}, func(rec record) (scoring.Signal, string, string) {
-		s := scoring.Signal{Account: rec.fields["account"], Contact: rec.fields["contact"], Persona: persona.ID(rec.fields["persona"]),
-			Metric: rec.fields["metric"], Source: rec.fields["source"]}
-		if s.Metric == "" {
-			return s, "metric", "missing value"
-		}
-		raw, col, reason := need(rec, "value")
-		if reason != "" {
-			return s, col, reason
-		}
-		var err error
-		if s.Value, err = number(raw); err != nil {
-			return s, "value", err.Error()
-		}
-		raw, col, reason = need(rec, "at")
-		if reason != "" {
-			return s, col, reason
-		}
-		if s.At, err = parseTime(raw); err != nil {
-			return s, "at", err.Error()
-		}
-		if s.Contact == "" && s.Persona == "" {
-			return s, "contact", "no contact and no persona"
-		}
-		return s, "", ""
-	})
+	return newReader(r, format, file, cols, signalColumns, []string{"metric", "value", "at"}, parseSignal)
+}
+
+var signalColumns = []string{"account", "contact", "persona", "metric", "value", "at", "source"}
+
+func parseSignal(rec record) (scoring.Signal, string, string) {
+	s := scoring.Signal{Account: rec.fields["account"], Contact: rec.fields["contact"], Persona: persona.ID(rec.fields["persona"]),
+		Metric: rec.fields["metric"], Source: rec.fields["source"]}
+	if s.Metric == "" {
+		return s, "metric", "missing value"
+	}
+	raw, col, reason := need(rec, "value")
+	if reason != "" {
+		return s, col, reason
+	}
+	var err error
+	if s.Value, err = number(raw); err != nil {
+		return s, "value", err.Error()
+	}
+	raw, col, reason = need(rec, "at")
+	if reason != "" {
+		return s, col, reason
+	}
+	if s.At, err = parseTime(raw); err != nil {
+		return s, "at", err.Error()
+	}
+	if s.Contact == "" && s.Persona == "" {
+		return s, "contact", "no contact and no persona"
+	}
+	return s, "", ""
+}
+
+// SignalFromJSON parses one JSON line as Signals does, for engines that
+// read files line by line (a Beam pipeline, a stream consumer). A bad line
+// is a *RowError with the column and reason (File and Line left empty).
+func SignalFromJSON(line string) (scoring.Signal, error) {
+	rec := jsonRecord(0, line)
+	if rec.err != "" {
+		return scoring.Signal{}, &RowError{Reason: rec.err}
+	}
+	s, col, reason := parseSignal(rec)
+	if reason != "" {
+		return scoring.Signal{}, &RowError{Column: col, Reason: reason}
+	}
+	return s, nil
 }
 
 // Accounts reads accounts with columns id, name, segment, arr and renewal
@@ -181,54 +199,84 @@ func Contacts(r io.Reader, format Format, file string, opts ContactOptions) (*Re
 	if opts.Catalog == nil {
 		return nil, fmt.Errorf("ingest: Contacts needs a catalog")
 	}
-	logical := []string{"id", "account", "persona", "title", "joined", "left"}
-	var rd *Reader[persona.Contact]
-	rd, err := newReader(r, format, file, opts.Columns, logical, []string{"id", "account"}, func(rec record) (persona.Contact, string, string) {
-		c := persona.Contact{ID: rec.fields["id"], Account: rec.fields["account"], Persona: persona.ID(rec.fields["persona"]), Title: rec.fields["title"]}
-		switch {
-		case c.ID == "":
-			return c, "id", "missing value"
-		case c.Account == "":
-			return c, "account", "missing value"
-		case opts.Accounts != nil && !opts.Accounts[c.Account]:
-			return c, "account", fmt.Sprintf("unknown account %q", c.Account)
-		}
-		if c.Persona == "" {
-			if opts.Titles == nil {
-				return c, "persona", "missing value (and no title rules)"
+	rd, err := newReader[persona.Contact](r, format, file, opts.Columns, contactColumns, []string{"id", "account"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	rd.parse = func(rec record) (persona.Contact, string, string) {
+		return parseContact(rec, &opts, func(title string) {
+			if rd.sum.Unmapped == nil {
+				rd.sum.Unmapped = map[string]int{}
 			}
-			id, matched := opts.Titles.Map(c.Title)
-			if !matched {
-				if rd.sum.Unmapped == nil {
-					rd.sum.Unmapped = map[string]int{}
-				}
-				rd.sum.Unmapped[c.Title]++
-				if id == "" {
-					return c, "title", fmt.Sprintf("title %q matches no rule and the rules have no fallback", c.Title)
-				}
-			}
-			c.Persona = id
+			rd.sum.Unmapped[title]++
+		})
+	}
+	return rd, nil
+}
+
+var contactColumns = []string{"id", "account", "persona", "title", "joined", "left"}
+
+// parseContact reads one contact row; unmapped is told of each title no
+// title rule matched.
+func parseContact(rec record, opts *ContactOptions, unmapped func(title string)) (persona.Contact, string, string) {
+	c := persona.Contact{ID: rec.fields["id"], Account: rec.fields["account"], Persona: persona.ID(rec.fields["persona"]), Title: rec.fields["title"]}
+	switch {
+	case c.ID == "":
+		return c, "id", "missing value"
+	case c.Account == "":
+		return c, "account", "missing value"
+	case opts.Accounts != nil && !opts.Accounts[c.Account]:
+		return c, "account", fmt.Sprintf("unknown account %q", c.Account)
+	}
+	if c.Persona == "" {
+		if opts.Titles == nil {
+			return c, "persona", "missing value (and no title rules)"
 		}
-		if _, ok := opts.Catalog.Persona(c.Persona); !ok {
-			return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
-		}
-		var err error
-		if v := rec.fields["joined"]; v != "" {
-			if c.Joined, err = parseTime(v); err != nil {
-				return c, "joined", err.Error()
-			}
-		}
-		if v := rec.fields["left"]; v != "" {
-			if c.Left, err = parseTime(v); err != nil {
-				return c, "left", err.Error()
-			}
-			if !c.Joined.IsZero() && c.Left.Before(c.Joined) {
-				return c, "left", "left before joining"
+		id, matched := opts.Titles.Map(c.Title)
+		if !matched {
+			unmapped(c.Title)
+			if id == "" {
+				return c, "title", fmt.Sprintf("title %q matches no rule and the rules have no fallback", c.Title)
 			}
 		}
-		return c, "", ""
-	})
-	return rd, err
+		c.Persona = id
+	}
+	if _, ok := opts.Catalog.Persona(c.Persona); !ok {
+		return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
+	}
+	var err error
+	if v := rec.fields["joined"]; v != "" {
+		if c.Joined, err = parseTime(v); err != nil {
+			return c, "joined", err.Error()
+		}
+	}
+	if v := rec.fields["left"]; v != "" {
+		if c.Left, err = parseTime(v); err != nil {
+			return c, "left", err.Error()
+		}
+		if !c.Joined.IsZero() && c.Left.Before(c.Joined) {
+			return c, "left", "left before joining"
+		}
+	}
+	return c, "", ""
+}
+
+// ContactFromJSON parses one JSON line as Contacts does (a title no rule
+// matches takes the rules' fallback without being counted anywhere: count
+// such titles yourself if you need them). A bad line is a *RowError.
+func ContactFromJSON(line string, opts ContactOptions) (persona.Contact, error) {
+	if opts.Catalog == nil {
+		return persona.Contact{}, fmt.Errorf("ingest: ContactFromJSON needs a catalog")
+	}
+	rec := jsonRecord(0, line)
+	if rec.err != "" {
+		return persona.Contact{}, &RowError{Reason: rec.err}
+	}
+	c, col, reason := parseContact(rec, &opts, func(string) {})
+	if reason != "" {
+		return persona.Contact{}, &RowError{Column: col, Reason: reason}
+	}
+	return c, nil
 }
 
 // Attach puts each contact into its account, in the order given, and
