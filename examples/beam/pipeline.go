@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// Config names the pipeline's inputs and outputs and what to score with.
+type Config struct {
+	Signals    []string // globs of signal JSON-lines files (ingest's format), each read on its own
+	Contacts   string   // glob of contact JSON-lines files (ingest's format)
+	Output     string   // one result JSON line per account (ingest.WriteResults)
+	DeadLetter string   // one line per rejected input line: file kind, reason, line
+	ModelJSON  string   // a scoring.Model as JSON
+	Catalog    string   // a persona.Catalog as JSON
+	At         time.Time
+}
+
+// signalRow is a signal as it travels between workers: plain fields that
+// Beam's coders handle, the time as RFC 3339 text so nothing is lost.
+type signalRow struct {
+	Account, Contact, Persona, Metric, Source string
+	Value                                     float64
+	At                                        string
+}
+
+func (r signalRow) signal() (scoring.Signal, error) {
+	at, err := time.Parse(time.RFC3339Nano, r.At)
+	return scoring.Signal{Account: r.Account, Contact: r.Contact, Persona: persona.ID(r.Persona), Metric: r.Metric,
+		Value: r.Value, At: at, Source: r.Source}, err
+}
+
+// contactRow is a contact as it travels between workers.
+type contactRow struct {
+	ID, Account, Persona, Title, Joined, Left string
+}
+
+func rowOf(c persona.Contact) contactRow {
+	f := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.RFC3339Nano)
+	}
+	return contactRow{ID: c.ID, Account: c.Account, Persona: string(c.Persona), Title: c.Title, Joined: f(c.Joined), Left: f(c.Left)}
+}
+
+func (r contactRow) contact() persona.Contact {
+	p := func(s string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, s) // written by rowOf: always valid or empty
+		return t
+	}
+	return persona.Contact{ID: r.ID, Account: r.Account, Persona: persona.ID(r.Persona), Title: r.Title, Joined: p(r.Joined), Left: p(r.Left)}
+}
+
+// scorerCache compiles each (model, catalog, time) once per worker process.
+var scorerCache sync.Map // string -> *scoring.Scorer
+
+func scorerFor(modelJSON, catalogJSON string) (*scoring.Scorer, *persona.Catalog, error) {
+	key := modelJSON + "\x00" + catalogJSON
+	var cat persona.Catalog
+	if err := json.Unmarshal([]byte(catalogJSON), &cat); err != nil {
+		return nil, nil, fmt.Errorf("catalog: %w", err)
+	}
+	if s, ok := scorerCache.Load(key); ok {
+		sc := s.(*scoring.Scorer)
+		return sc, sc.Catalog(), nil
+	}
+	m, err := ingest.ReadModel(bytes.NewReader([]byte(modelJSON)))
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := scoring.Compile(m, &cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	scorerCache.Store(key, s)
+	return s, &cat, nil
+}
+
+// The pipeline's counters, read back from the runner's metrics (see
+// Counters). Beam counters are declared once, at package level, so that every
+// worker reports under the same names.
+var (
+	signalLines       = beam.NewCounter("village", "signal_lines")
+	signalRejected    = beam.NewCounter("village", "signal_lines_rejected")
+	contactLines      = beam.NewCounter("village", "contact_lines")
+	contactRejected   = beam.NewCounter("village", "contact_lines_rejected")
+	accumulatorMerges = beam.NewCounter("village", "accumulator_merges")
+	accountsScored    = beam.NewCounter("village", "accounts_scored")
+)
+
+// parseSignalFn turns signal lines into (account, signal) pairs; a line that
+// does not parse goes to the dead letters with its reason.
+type parseSignalFn struct{}
+
+func (f *parseSignalFn) ProcessElement(ctx context.Context, line string, emit func(string, signalRow), dead func(string)) {
+	signalLines.Inc(ctx, 1)
+	s, err := ingest.SignalFromJSON(line)
+	if err == nil && s.Account == "" {
+		err = fmt.Errorf("no account: the signal cannot be routed")
+	}
+	if err != nil {
+		signalRejected.Inc(ctx, 1)
+		dead(fmt.Sprintf("signals\t%v\t%s", err, line))
+		return
+	}
+	emit(s.Account, signalRow{Account: s.Account, Contact: s.Contact, Persona: string(s.Persona), Metric: s.Metric,
+		Source: s.Source, Value: s.Value, At: s.At.Format(time.RFC3339Nano)})
+}
+
+// parseContactFn turns contact lines into (account, contact) pairs.
+type parseContactFn struct {
+	Catalog string
+	cat     *persona.Catalog
+}
+
+func (f *parseContactFn) Setup() error {
+	var cat persona.Catalog
+	if err := json.Unmarshal([]byte(f.Catalog), &cat); err != nil {
+		return err
+	}
+	f.cat = &cat
+	return nil
+}
+
+func (f *parseContactFn) ProcessElement(ctx context.Context, line string, emit func(string, contactRow), dead func(string)) {
+	contactLines.Inc(ctx, 1)
+	c, err := ingest.ContactFromJSON(line, ingest.ContactOptions{Catalog: f.cat})
+	if err != nil {
+		contactRejected.Inc(ctx, 1)
+		dead(fmt.Sprintf("contacts\t%v\t%s", err, line))
+		return
+	}
+	emit(c.Account, rowOf(c))
+}
+
+// accum is the combine state: village's scoring.Accumulator, and how many
+// merges went into it (so the pipeline can show that Beam really combined
+// in pieces). Between workers it travels as the merge count and the
+// accumulator's own binary encoding (see encodeAccum); a decoded one is
+// bound to the scorer when it is next used.
+type accum struct {
+	acc    *scoring.Accumulator
+	raw    []byte
+	merges int64
+}
+
+func encodeAccum(a accum) ([]byte, error) {
+	body := a.raw
+	if a.acc != nil {
+		var err error
+		if body, err = a.acc.MarshalBinary(); err != nil {
+			return nil, err
+		}
+	}
+	return append(binary.AppendVarint(nil, a.merges), body...), nil
+}
+
+func decodeAccum(data []byte) (accum, error) {
+	merges, n := binary.Varint(data)
+	if n <= 0 {
+		return accum{}, fmt.Errorf("village: corrupt combine state")
+	}
+	return accum{raw: bytes.Clone(data[n:]), merges: merges}, nil
+}
+
+// scoreFn is the CombineFn: signals of one account in, the account's
+// encoded state out. Beam may add inputs on many workers and merge the
+// partial states in any order; the accumulator gives the same result
+// whatever the sharding.
+type scoreFn struct {
+	Model, Catalog, At string
+	scorer             *scoring.Scorer
+	at                 time.Time
+}
+
+func (f *scoreFn) Setup() error {
+	s, _, err := scorerFor(f.Model, f.Catalog)
+	if err != nil {
+		return err
+	}
+	f.scorer = s
+	f.at, err = time.Parse(time.RFC3339Nano, f.At)
+	return err
+}
+
+// bind returns the live accumulator of a (nil for an empty state), decoding
+// it if it arrived as bytes.
+func (f *scoreFn) bind(a accum) (*scoring.Accumulator, error) {
+	if a.acc != nil || len(a.raw) == 0 {
+		return a.acc, nil
+	}
+	acc := f.scorer.NewAccumulator("", f.at)
+	if err := acc.UnmarshalBinary(a.raw); err != nil {
+		return nil, fmt.Errorf("village: combine state from another worker: %w", err)
+	}
+	return acc, nil
+}
+
+func (f *scoreFn) CreateAccumulator() accum { return accum{} }
+
+func (f *scoreFn) AddInput(a accum, row signalRow) (accum, error) {
+	acc, err := f.bind(a)
+	if err != nil {
+		return a, err
+	}
+	if acc == nil {
+		acc = f.scorer.NewAccumulator(row.Account, f.at)
+	}
+	s, err := row.signal()
+	if err != nil {
+		return a, err
+	}
+	acc.Add(s)
+	return accum{acc: acc, merges: a.merges}, nil
+}
+
+func (f *scoreFn) MergeAccumulators(a, b accum) (accum, error) {
+	x, err := f.bind(a)
+	if err != nil {
+		return a, err
+	}
+	y, err := f.bind(b)
+	if err != nil {
+		return a, err
+	}
+	merges := a.merges + b.merges + 1
+	switch {
+	case x == nil:
+		return accum{acc: y, merges: merges}, nil
+	case y == nil:
+		return accum{acc: x, merges: merges}, nil
+	}
+	if err := x.Merge(y); err != nil {
+		return a, err
+	}
+	return accum{acc: x, merges: merges}, nil
+}
+
+func (f *scoreFn) ExtractOutput(a accum) ([]byte, error) { return encodeAccum(a) }
+
+// finishFn joins an account's accumulated signals with its contacts and
+// writes the account's result line.
+type finishFn struct {
+	Model, Catalog, At string
+	scorer             *scoring.Scorer
+	at                 time.Time
+}
+
+func (f *finishFn) Setup() error {
+	s, _, err := scorerFor(f.Model, f.Catalog)
+	if err != nil {
+		return err
+	}
+	f.scorer = s
+	f.at, err = time.Parse(time.RFC3339Nano, f.At)
+	return err
+}
+
+func (f *finishFn) ProcessElement(ctx context.Context, account string, states func(*[]byte) bool, contacts func(*contactRow) bool, emit func(string)) error {
+	acct := persona.Account{ID: account}
+	var row contactRow
+	for contacts(&row) {
+		acct.Contacts = append(acct.Contacts, row.contact())
+	}
+	acc := f.scorer.NewAccumulator(account, f.at)
+	var data []byte
+	for states(&data) {
+		st, err := decodeAccum(data)
+		if err != nil {
+			return err
+		}
+		accumulatorMerges.Inc(ctx, st.merges)
+		if len(st.raw) == 0 { // an empty state: nothing was added
+			continue
+		}
+		part := f.scorer.NewAccumulator("", f.at)
+		if err := part.UnmarshalBinary(st.raw); err != nil {
+			return err
+		}
+		if err := acc.Merge(part); err != nil {
+			return err
+		}
+	}
+	r, err := acc.Result(acct)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := ingest.WriteResults(&buf, ingest.JSONL, func(yield func(scoring.Result) bool) { yield(r) }); err != nil {
+		return err
+	}
+	accountsScored.Inc(ctx, 1)
+	emit(string(bytes.TrimRight(buf.Bytes(), "\n")))
+	return nil
+}
+
+func init() {
+	beam.RegisterCoder(reflect.TypeOf(accum{}), encodeAccum, decodeAccum)
+	register.DoFn4x0[context.Context, string, func(string, signalRow), func(string)](&parseSignalFn{})
+	register.DoFn4x0[context.Context, string, func(string, contactRow), func(string)](&parseContactFn{})
+	register.Combiner3[accum, signalRow, []byte](&scoreFn{})
+	register.DoFn5x1[context.Context, string, func(*[]byte) bool, func(*contactRow) bool, func(string), error](&finishFn{})
+	register.Emitter2[string, signalRow]()
+	register.Emitter2[string, contactRow]()
+	register.Emitter1[string]()
+	register.Iter1[[]byte]()
+	register.Iter1[contactRow]()
+}
+
+// Build adds the scoring pipeline to the root scope s.
+func Build(s beam.Scope, cfg Config) error {
+	if _, _, err := scorerFor(cfg.ModelJSON, cfg.Catalog); err != nil {
+		return err
+	}
+	at := cfg.At.Format(time.RFC3339Nano)
+
+	if len(cfg.Signals) == 0 {
+		return fmt.Errorf("no signal files")
+	}
+	var reads []beam.PCollection
+	for i, glob := range cfg.Signals {
+		reads = append(reads, textio.Read(s.Scope(fmt.Sprintf("signals-%d", i)), glob))
+	}
+	sigLines := beam.Flatten(s, reads...)
+	signals, deadSignals := beam.ParDo2(s, &parseSignalFn{}, sigLines)
+
+	contactLines := textio.Read(s.Scope("contacts"), cfg.Contacts)
+	contacts, deadContacts := beam.ParDo2(s, &parseContactFn{Catalog: cfg.Catalog}, contactLines)
+
+	states := beam.CombinePerKey(s, &scoreFn{Model: cfg.ModelJSON, Catalog: cfg.Catalog, At: at}, signals)
+	joined := beam.CoGroupByKey(s, states, contacts)
+	results := beam.ParDo(s, &finishFn{Model: cfg.ModelJSON, Catalog: cfg.Catalog, At: at}, joined)
+
+	textio.Write(s, cfg.Output, results)
+	textio.Write(s, cfg.DeadLetter, beam.Flatten(s, deadSignals, deadContacts))
+	return nil
+}

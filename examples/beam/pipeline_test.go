@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+	"github.com/villagecx/village/scoring/scoringtest"
+)
+
+func TestMain(m *testing.M) {
+	beam.Init()
+	os.Exit(m.Run())
+}
+
+// resultLine is one line of the pipeline's output (ingest.WriteResults).
+type resultLine struct {
+	Account  string  `json:"account"`
+	Scored   string  `json:"scored"`
+	Score    float64 `json:"score"`
+	Low      float64 `json:"low"`
+	High     float64 `json:"high"`
+	Band     string  `json:"band"`
+	Coverage float64 `json:"coverage"`
+	Veto     string  `json:"veto"`
+	Used     float64 `json:"used"`
+	Dropped  float64 `json:"dropped"`
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func appendLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		f.WriteString(l + "\n")
+	}
+}
+
+// The pipeline on prism must give, account by account, what ScoreAll gives
+// on the same data, with the signals shuffled and split across files so that
+// Beam combines them in pieces and merges the pieces; and every input line
+// must be scored or dead-lettered with a reason.
+func TestPipelineMatchesScoreAll(t *testing.T) {
+	dir := t.TempDir()
+	sigPath, conPath := filepath.Join(dir, "signals.jsonl"), filepath.Join(dir, "contacts.jsonl")
+	if _, err := Generate(3000, 7, sigPath, conPath, 3); err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(dir, "signals-1.jsonl")
+	appendLines(t, part, `not json`, `{"account":"acct-00001","contact":"x","metric":"nps","at":"2025-12-01"}`,
+		`{"contact":"x","metric":"nps","value":3,"at":"2025-12-01"}`)
+	appendLines(t, conPath, `{"id":"ghost","account":"acct-00001","persona":"wizard"}`)
+
+	cat := persona.B2B()
+	model := scoring.DefaultModel(cat)
+	modelJSON, _ := json.Marshal(model)
+	catJSON, _ := json.Marshal(cat)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := Config{
+		Signals:    []string{filepath.Join(dir, "signals-0.jsonl"), part, filepath.Join(dir, "signals-2.jsonl")},
+		Contacts:   conPath,
+		Output:     filepath.Join(dir, "results.jsonl"),
+		DeadLetter: filepath.Join(dir, "dead.txt"),
+		ModelJSON:  string(modelJSON), Catalog: string(catJSON), At: at,
+	}
+	p, s := beam.NewPipelineWithRoot()
+	if err := Build(s, cfg); err != nil {
+		t.Fatal(err)
+	}
+	res, err := beam.Run(context.Background(), "prism", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counters := Counters(res)
+
+	// Every line is accounted for.
+	in := 0
+	for _, f := range cfg.Signals {
+		in += len(readLines(t, f))
+	}
+	dead := readLines(t, cfg.DeadLetter)
+	if counters["signal_lines"] != int64(in) || counters["signal_lines_rejected"] != 3 || counters["contact_lines_rejected"] != 1 || len(dead) != 4 {
+		t.Errorf("lines: %d in, counters %v, %d dead letters", in, counters, len(dead))
+	}
+	for _, want := range []string{"not a JSON object", "value: missing value", "no account", `unknown persona "wizard"`} {
+		if !strings.Contains(strings.Join(dead, "\n"), want) {
+			t.Errorf("no dead letter says %q:\n%s", want, strings.Join(dead, "\n"))
+		}
+	}
+	if counters["accumulator_merges"] == 0 {
+		t.Error("MergeAccumulators never ran: the test did not exercise merging")
+	}
+
+	// The same data through ScoreAll.
+	f, _ := os.Open(conPath)
+	cr, err := ingest.Contacts(f, ingest.JSONL, conPath, ingest.ContactOptions{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAccount := map[string]*persona.Account{}
+	var accounts []persona.Account
+	for c := range cr.All() {
+		if byAccount[c.Account] == nil {
+			accounts = append(accounts, persona.Account{ID: c.Account})
+			byAccount[c.Account] = &accounts[len(accounts)-1]
+		}
+	}
+	f.Close()
+	f, _ = os.Open(conPath)
+	cr, _ = ingest.Contacts(f, ingest.JSONL, conPath, ingest.ContactOptions{Catalog: cat})
+	ingest.Attach(accounts, cr.Collect())
+	f.Close()
+	signals := map[string][]scoring.Signal{}
+	for _, path := range cfg.Signals {
+		f, _ := os.Open(path)
+		sr, _ := ingest.Signals(f, ingest.JSONL, path, nil)
+		for sg := range sr.All() {
+			signals[sg.Account] = append(signals[sg.Account], sg)
+		}
+		f.Close()
+	}
+	for id := range signals { // accounts with signals but no contacts are scored too
+		if byAccount[id] == nil && id != "" {
+			accounts = append(accounts, persona.Account{ID: id})
+		}
+	}
+	scorer, _ := scoring.Compile(model, cat)
+	want := map[string]resultLine{}
+	stream := func(yield func(persona.Account, []scoring.Signal) bool) {
+		for _, a := range accounts {
+			if !yield(a, signals[a.ID]) {
+				return
+			}
+		}
+	}
+	for r, err := range scorer.ScoreAll(context.Background(), stream, at, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf strings.Builder
+		ingest.WriteResults(&buf, ingest.JSONL, func(yield func(scoring.Result) bool) { yield(r) })
+		var line resultLine
+		json.Unmarshal([]byte(buf.String()), &line)
+		want[r.Account] = line
+	}
+
+	got := map[string]resultLine{}
+	for _, l := range readLines(t, cfg.Output) {
+		var line resultLine
+		if err := json.Unmarshal([]byte(l), &line); err != nil {
+			t.Fatalf("result line %q: %v", l, err)
+		}
+		got[line.Account] = line
+	}
+	if d := cmp.Diff(want, got, scoringtest.CompareOptions(1e-9)); d != "" {
+		t.Errorf("pipeline results differ from ScoreAll (-ScoreAll +pipeline):\n%.4000s", d)
+	}
+	if len(got) < 2900 {
+		t.Errorf("only %d accounts scored", len(got))
+	}
+}
