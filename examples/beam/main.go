@@ -15,32 +15,38 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/villagecx/village/ingest"
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
 )
 
 var (
-	signals    = flag.String("signals", "signals.jsonl", "signal JSON-lines file(s): globs, comma-separated, each read as a source of its own")
-	contacts   = flag.String("contacts", "contacts.jsonl", "contact JSON-lines file(s), a glob")
-	output     = flag.String("output", "results.jsonl", "result file: one JSON line per account")
-	deadLetter = flag.String("dead_letter", "dead_letter.txt", "rejected input lines with their reasons")
-	modelFile  = flag.String("model", "", "scoring model JSON (default: scoring.DefaultModel of the catalog)")
-	catFile    = flag.String("catalog", "", "persona catalog JSON (default: persona.B2B())")
-	atFlag     = flag.String("at", "2026-01-01T00:00:00Z", "scoring time, RFC 3339")
-	generate   = flag.Int("generate", 0, "write a synthetic base of this many accounts to -signals and -contacts, then exit")
-	split      = flag.Int("split", 1, "with -generate: spread the signals over this many files, shuffled")
+	signalsFlag  = flag.String("signals", "signals.jsonl", "signal JSON-lines file(s): globs, comma-separated, each read as a source of its own")
+	contactsFlag = flag.String("contacts", "contacts.jsonl", "contact JSON-lines file(s), a glob")
+	output       = flag.String("output", "results.jsonl", "result file: one JSON line per account")
+	deadLetter   = flag.String("dead_letter", "dead_letter.txt", "rejected input lines with their reasons")
+	modelFile    = flag.String("model", "", "scoring model JSON (default: scoring.DefaultModel of the catalog)")
+	catFile      = flag.String("catalog", "", "persona catalog JSON (default: persona.B2B())")
+	atFlag       = flag.String("at", "2026-01-01T00:00:00Z", "scoring time, RFC 3339")
+	generate     = flag.Int("generate", 0, "write a synthetic base of this many accounts to -signals and -contacts, then exit")
+	split        = flag.Int("split", 1, "with -generate: spread the signals over this many files, shuffled")
+	local        = flag.Bool("scoreall", false, "score in this process with scoring.ScoreAll instead of Beam, for comparison")
 )
 
 func main() {
@@ -65,7 +71,7 @@ func run(ctx context.Context) error {
 		cat = &c
 	}
 	if *generate > 0 {
-		n, err := Generate(*generate, 1, *signals, *contacts, *split)
+		n, err := Generate(*generate, 1, *signalsFlag, *contactsFlag, *split)
 		if err != nil {
 			return err
 		}
@@ -89,8 +95,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("-at: %w", err)
 	}
+	if *local {
+		return scoreLocally(ctx, cat, modelJSON, at)
+	}
 	p, s := beam.NewPipelineWithRoot()
-	if err := Build(s, Config{Signals: strings.Split(*signals, ","), Contacts: *contacts, Output: *output, DeadLetter: *deadLetter,
+	if err := Build(s, Config{Signals: strings.Split(*signalsFlag, ","), Contacts: *contactsFlag, Output: *output, DeadLetter: *deadLetter,
 		ModelJSON: string(modelJSON), Catalog: string(catJSON), At: at}); err != nil {
 		return err
 	}
@@ -124,4 +133,106 @@ func Counters(res beam.PipelineResult) map[string]int64 {
 		out[c.Key.Name] += v
 	}
 	return out
+}
+
+// scoreLocally reads the same inputs with package ingest and scores them
+// with ScoreAll in this process: the baseline the pipeline is measured
+// against, and the same output format.
+func scoreLocally(ctx context.Context, cat *persona.Catalog, modelJSON []byte, at time.Time) error {
+	start := time.Now()
+	m, err := ingest.ReadModel(bytes.NewReader(modelJSON))
+	if err != nil {
+		return err
+	}
+	scorer, err := scoring.Compile(m, cat)
+	if err != nil {
+		return err
+	}
+	var accounts []persona.Account
+	seen := map[string]bool{}
+	var contacts []persona.Contact
+	files, err := filepath.Glob(*contactsFlag)
+	if err != nil {
+		return err
+	}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		r, err := ingest.Contacts(f, ingest.JSONL, path, ingest.ContactOptions{Catalog: cat})
+		if err != nil {
+			f.Close()
+			return err
+		}
+		for c := range r.All() {
+			if !seen[c.Account] {
+				seen[c.Account] = true
+				accounts = append(accounts, persona.Account{ID: c.Account})
+			}
+			contacts = append(contacts, c)
+		}
+		f.Close()
+	}
+	ingest.Attach(accounts, contacts)
+	signals := map[string][]scoring.Signal{}
+	n := 0
+	for _, glob := range strings.Split(*signalsFlag, ",") {
+		files, err := filepath.Glob(glob)
+		if err != nil {
+			return err
+		}
+		for _, path := range files {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			r, err := ingest.Signals(f, ingest.JSONL, path, nil)
+			if err != nil {
+				f.Close()
+				return err
+			}
+			for sg := range r.All() {
+				if !seen[sg.Account] {
+					seen[sg.Account] = true
+					accounts = append(accounts, persona.Account{ID: sg.Account})
+				}
+				signals[sg.Account] = append(signals[sg.Account], sg)
+				n++
+			}
+			f.Close()
+		}
+	}
+	read := time.Since(start)
+	out, err := os.Create(*output)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	w := bufio.NewWriter(out)
+	stream := func(yield func(persona.Account, []scoring.Signal) bool) {
+		for _, a := range accounts {
+			if !yield(a, signals[a.ID]) {
+				return
+			}
+		}
+	}
+	scoreStart := time.Now()
+	var results []scoring.Result
+	for r, err := range scorer.ScoreAll(ctx, stream, at, nil) {
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	scored := time.Since(scoreStart)
+	if err := ingest.WriteResults(w, ingest.JSONL, slices.Values(results)); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("ScoreAll: %d signals, %d accounts; reading %v, scoring %v, in all %v\n",
+		n, len(results), read.Round(time.Millisecond), scored.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	return nil
 }
