@@ -22,6 +22,11 @@
 //     weights and honest standard errors.
 //   - package journey is the persona x stage view of the customer journey,
 //     with gaps and informal comments routed to the team that can act.
+//   - package scoring/calibrate fits persona weights to renewal outcomes and
+//     reports how well scores predict them; scoring/scoringtest checks any
+//     account scorer against the contract.
+//   - package ingest reads and writes accounts, contacts, signals and models
+//     as CSV and JSON lines, accounting for every row.
 //
 // Data flows one way: a persona.Catalog and persona.Accounts describe who is
 // there; signals about them go into a compiled scoring model; the result

@@ -1,0 +1,33 @@
+package ingest_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/villagecx/village/ingest"
+)
+
+func ExampleSignals() {
+	in := `account,contact,metric,value,at
+acme,dana,nps,9,2026-05-01
+acme,eli,csat,five,2026-05-02
+acme,gus,nps,3,2026-05-03
+`
+	r, err := ingest.Signals(strings.NewReader(in), ingest.CSV, "survey.csv", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for s := range r.All() {
+		fmt.Println(s.Contact, s.Metric, s.Value)
+	}
+	s := r.Summary()
+	fmt.Println(s.String())
+	fmt.Println(s.Errors[0].Error())
+	// Output:
+	// dana nps 9
+	// gus nps 3
+	// survey.csv: 3 rows read, 2 accepted, 1 rejected
+	//   1 × not a finite number: "five"
+	// ingest: survey.csv:3: value: not a finite number: "five"
+}
