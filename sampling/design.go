@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"maps"
 	"math"
 	"slices"
 )
@@ -79,7 +80,7 @@ func NewDesign(units []Unit, opts *DesignOptions) (*Design, error) {
 		stratum: make([]int, len(units)),
 		psu:     make([]int, len(units)),
 		lonely:  o.Lonely,
-		popPSUs: o.PopulationPSUs,
+		popPSUs: maps.Clone(o.PopulationPSUs),
 	}
 	strata := map[string]int{}
 	type psuKey struct {
