@@ -238,3 +238,32 @@ func TestReasonText(t *testing.T) {
 		t.Errorf("String(200) = %q", s)
 	}
 }
+
+// A Result that lists a dropped NaN signal must still encode as JSON (which
+// has no NaN), and decode back to the same signals.
+func TestResultWithNaNSignalEncodes(t *testing.T) {
+	s := mustCompile(t, plainModel(), testCatalog(t))
+	acct := contacts("acme", map[string]persona.ID{"c1": "a1"})
+	r, _ := s.Score(acct, []scoring.Signal{sig("c1", math.NaN(), 0), sig("c1", math.Inf(-1), 0), sig("c1", 50, 0)}, t0)
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("a Result with NaN in Dropped does not encode: %v", err)
+	}
+	if !strings.Contains(string(data), `"value":"NaN"`) || !strings.Contains(string(data), `"value":"-Inf"`) {
+		t.Errorf("encoding: %s", data)
+	}
+	var back scoring.Result
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Dropped) != 2 || !math.IsNaN(back.Dropped[0].Signal.Value) || !math.IsInf(back.Dropped[1].Signal.Value, -1) {
+		t.Errorf("decoded dropped signals: %+v", back.Dropped)
+	}
+	var bad scoring.Signal
+	if err := json.Unmarshal([]byte(`{"metric":"x","value":"lots"}`), &bad); err == nil {
+		t.Error("a value of \"lots\" was accepted")
+	}
+	if err := json.Unmarshal([]byte(`{"metric":"x","value":null}`), &bad); err != nil || bad.Value != 0 {
+		t.Errorf("null value: %v, %v", bad.Value, err)
+	}
+}

@@ -2,8 +2,11 @@ package scoring
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,4 +151,50 @@ func compareDropped(a, b Dropped) int {
 		}
 	}
 	return 0
+}
+
+// MarshalJSON encodes the signal with its value as a JSON number, or, when
+// the value is NaN or infinite (which JSON numbers cannot hold, and which a
+// dropped signal may carry), as the string "NaN", "+Inf" or "-Inf", so that a
+// Result listing such a signal still encodes.
+func (s Signal) MarshalJSON() ([]byte, error) {
+	type plain Signal
+	if finite(s.Value) {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		plain
+		Value string `json:"value"`
+	}{plain(s), strconv.FormatFloat(s.Value, 'g', -1, 64)})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes: the value as a number or
+// as one of the strings "NaN", "+Inf", "-Inf".
+func (s *Signal) UnmarshalJSON(data []byte) error {
+	type plain Signal
+	var v struct {
+		plain
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*s = Signal(v.plain)
+	if len(v.Value) == 0 || string(v.Value) == "null" {
+		s.Value = 0
+		return nil
+	}
+	if v.Value[0] == '"' {
+		var text string
+		if err := json.Unmarshal(v.Value, &text); err != nil {
+			return err
+		}
+		switch text {
+		case "NaN", "+Inf", "-Inf":
+			s.Value, _ = strconv.ParseFloat(text, 64)
+			return nil
+		}
+		return fmt.Errorf("scoring: signal value %q is not a number", text)
+	}
+	return json.Unmarshal(v.Value, &s.Value)
 }
