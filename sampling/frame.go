@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,8 +20,45 @@ type FrameUnit struct {
 	// example the account's ARR); those methods require it to be > 0, the
 	// others ignore it.
 	Size float64
+	// Cost is what an interview with the unit costs (0: unknown); Strata
+	// averages it per stratum for Optimal allocation and SizeForBudget.
+	Cost float64
 	// LastContacted is when the unit was last asked; zero means never.
 	LastContacted time.Time
+}
+
+// Strata summarises a frame for Allocate: one Stratum per stratum key, in
+// key order, with its Size (units in the frame) and Cost (the mean of the
+// units' known costs, 0 when none is known). SD, Min and Max are left for
+// the caller to set.
+func Strata(frame []FrameUnit) []Stratum {
+	type acc struct {
+		n, costed int
+		cost      float64
+	}
+	by := map[string]*acc{}
+	for _, u := range frame {
+		a := by[u.Stratum]
+		if a == nil {
+			a = &acc{}
+			by[u.Stratum] = a
+		}
+		a.n++
+		if u.Cost > 0 && !math.IsInf(u.Cost, 1) {
+			a.costed++
+			a.cost += u.Cost
+		}
+	}
+	out := make([]Stratum, 0, len(by))
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		a := by[k]
+		st := Stratum{Key: k, Size: a.n}
+		if a.costed > 0 {
+			st.Cost = a.cost / float64(a.costed)
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // FrameFromAccounts lists the contacts of accounts active at time at, one

@@ -253,3 +253,15 @@ func TestSampleDesignEstimates(t *testing.T) {
 		t.Errorf("mean of estimates %v, population mean %v", got, truth)
 	}
 }
+
+func TestStrataFromFrame(t *testing.T) {
+	frame := []sampling.FrameUnit{
+		{ID: "a", Stratum: "exec", Cost: 6}, {ID: "b", Stratum: "exec", Cost: 4},
+		{ID: "c", Stratum: "user"}, {ID: "d", Stratum: "user", Cost: 1}, {ID: "e", Stratum: "user", Cost: math.NaN()},
+		{ID: "f", Stratum: "bot"},
+	}
+	want := []sampling.Stratum{{Key: "bot", Size: 1}, {Key: "exec", Size: 2, Cost: 5}, {Key: "user", Size: 3, Cost: 1}}
+	if d := cmp.Diff(want, sampling.Strata(frame)); d != "" {
+		t.Errorf("strata (-want +got):\n%s", d)
+	}
+}

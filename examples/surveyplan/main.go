@@ -65,21 +65,23 @@ func run(w io.Writer) error {
 		}
 	}
 	frame := sampling.FrameFromAccounts(base.Accounts, at, nil, nil, last)
+	for i := range frame {
+		frame[i].Cost = cost(persona.ID(frame[i].Stratum))
+	}
 
 	// Allocate: strata are personas; the SD of an NPS answer's category
 	// (+1/0/-1) is about 0.8, a little more among executives, whose views
 	// are more divided. Every persona gets at least 8 interviews.
+	strata := sampling.Strata(frame)
 	counts := map[string]int{}
-	for _, u := range frame {
-		counts[u.Stratum]++
-	}
-	var strata []sampling.Stratum
-	for _, p := range cat.Personas() {
-		sd := 0.8
-		if cost(p.ID) > 1 {
-			sd = 0.9
+	for i := range strata {
+		st := &strata[i]
+		counts[st.Key] = st.Size
+		st.SD = 0.8
+		if st.Cost > 1 {
+			st.SD = 0.9
 		}
-		strata = append(strata, sampling.Stratum{Key: string(p.ID), Size: counts[string(p.ID)], SD: sd, Cost: cost(p.ID), Min: min(8, counts[string(p.ID)])})
+		st.Min = min(8, st.Size)
 	}
 	fatigue := sampling.Fatigue{MinGap: 90 * 24 * time.Hour, MaxPerAccount: 3}
 	// The fatigue rules shrink the strata before selection; allocate within
