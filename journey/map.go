@@ -345,7 +345,6 @@ func (m *Map) TimeToValue(start map[string]time.Time, milestone string) (TimeToV
 		}
 	}
 	if len(days) > 0 {
-		slices.Sort(days)
 		ttv.MedianDays = stats.Median(days)
 	}
 	return ttv, nil

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -135,9 +134,8 @@ func Counters(res beam.PipelineResult) map[string]int64 {
 	return out
 }
 
-// scoreLocally reads the same inputs with package ingest and scores them
-// with ScoreAll in this process: the baseline the pipeline is measured
-// against, and the same output format.
+// scoreLocally scores the same inputs with ScoreAll in this process and
+// writes the same output format: the baseline of BENCHMARKS.md.
 func scoreLocally(ctx context.Context, cat *persona.Catalog, modelJSON []byte, at time.Time) error {
 	start := time.Now()
 	m, err := ingest.ReadModel(bytes.NewReader(modelJSON))
@@ -148,84 +146,26 @@ func scoreLocally(ctx context.Context, cat *persona.Catalog, modelJSON []byte, a
 	if err != nil {
 		return err
 	}
-	var accounts []persona.Account
-	seen := map[string]bool{}
-	var contacts []persona.Contact
-	files, err := filepath.Glob(*contactsFlag)
+	local, err := LoadLocal(cat, strings.Split(*signalsFlag, ","), *contactsFlag)
 	if err != nil {
 		return err
-	}
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		r, err := ingest.Contacts(f, ingest.JSONL, path, ingest.ContactOptions{Catalog: cat})
-		if err != nil {
-			f.Close()
-			return err
-		}
-		for c := range r.All() {
-			if !seen[c.Account] {
-				seen[c.Account] = true
-				accounts = append(accounts, persona.Account{ID: c.Account})
-			}
-			contacts = append(contacts, c)
-		}
-		f.Close()
-	}
-	ingest.Attach(accounts, contacts)
-	signals := map[string][]scoring.Signal{}
-	n := 0
-	for _, glob := range strings.Split(*signalsFlag, ",") {
-		files, err := filepath.Glob(glob)
-		if err != nil {
-			return err
-		}
-		for _, path := range files {
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			r, err := ingest.Signals(f, ingest.JSONL, path, nil)
-			if err != nil {
-				f.Close()
-				return err
-			}
-			for sg := range r.All() {
-				if !seen[sg.Account] {
-					seen[sg.Account] = true
-					accounts = append(accounts, persona.Account{ID: sg.Account})
-				}
-				signals[sg.Account] = append(signals[sg.Account], sg)
-				n++
-			}
-			f.Close()
-		}
 	}
 	read := time.Since(start)
-	out, err := os.Create(*output)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	w := bufio.NewWriter(out)
-	stream := func(yield func(persona.Account, []scoring.Signal) bool) {
-		for _, a := range accounts {
-			if !yield(a, signals[a.ID]) {
-				return
-			}
-		}
-	}
 	scoreStart := time.Now()
 	var results []scoring.Result
-	for r, err := range scorer.ScoreAll(ctx, stream, at, nil) {
+	for r, err := range scorer.ScoreAll(ctx, local.All(), at, nil) {
 		if err != nil {
 			return err
 		}
 		results = append(results, r)
 	}
 	scored := time.Since(scoreStart)
+	out, err := os.Create(*output)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	w := bufio.NewWriter(out)
 	if err := ingest.WriteResults(w, ingest.JSONL, slices.Values(results)); err != nil {
 		return err
 	}
@@ -233,6 +173,6 @@ func scoreLocally(ctx context.Context, cat *persona.Catalog, modelJSON []byte, a
 		return err
 	}
 	fmt.Printf("ScoreAll: %d signals, %d accounts; reading %v, scoring %v, in all %v\n",
-		n, len(results), read.Round(time.Millisecond), scored.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		local.Count, len(results), read.Round(time.Millisecond), scored.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	return nil
 }

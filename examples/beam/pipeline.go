@@ -67,29 +67,38 @@ func (r contactRow) contact() persona.Contact {
 	return persona.Contact{ID: r.ID, Account: r.Account, Persona: persona.ID(r.Persona), Title: r.Title, Joined: p(r.Joined), Left: p(r.Left)}
 }
 
-// scorerCache compiles each (model, catalog, time) once per worker process.
+// scorerCache compiles each (model, catalog) once per worker process.
 var scorerCache sync.Map // string -> *scoring.Scorer
 
-func scorerFor(modelJSON, catalogJSON string) (*scoring.Scorer, *persona.Catalog, error) {
+func scorerFor(modelJSON, catalogJSON string) (*scoring.Scorer, error) {
 	key := modelJSON + "\x00" + catalogJSON
+	if s, ok := scorerCache.Load(key); ok {
+		return s.(*scoring.Scorer), nil
+	}
 	var cat persona.Catalog
 	if err := json.Unmarshal([]byte(catalogJSON), &cat); err != nil {
-		return nil, nil, fmt.Errorf("catalog: %w", err)
-	}
-	if s, ok := scorerCache.Load(key); ok {
-		sc := s.(*scoring.Scorer)
-		return sc, sc.Catalog(), nil
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	m, err := ingest.ReadModel(bytes.NewReader([]byte(modelJSON)))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s, err := scoring.Compile(m, &cat)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	scorerCache.Store(key, s)
-	return s, &cat, nil
+	return s, nil
+}
+
+// setupScorer compiles the scorer and parses the scoring time of a step.
+func setupScorer(model, catalog, at string) (*scoring.Scorer, time.Time, error) {
+	s, err := scorerFor(model, catalog)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	return s, t, err
 }
 
 // The pipeline's counters, read back from the runner's metrics (see
@@ -190,12 +199,8 @@ type scoreFn struct {
 }
 
 func (f *scoreFn) Setup() error {
-	s, _, err := scorerFor(f.Model, f.Catalog)
-	if err != nil {
-		return err
-	}
-	f.scorer = s
-	f.at, err = time.Parse(time.RFC3339Nano, f.At)
+	var err error
+	f.scorer, f.at, err = setupScorer(f.Model, f.Catalog, f.At)
 	return err
 }
 
@@ -263,12 +268,8 @@ type finishFn struct {
 }
 
 func (f *finishFn) Setup() error {
-	s, _, err := scorerFor(f.Model, f.Catalog)
-	if err != nil {
-		return err
-	}
-	f.scorer = s
-	f.at, err = time.Parse(time.RFC3339Nano, f.At)
+	var err error
+	f.scorer, f.at, err = setupScorer(f.Model, f.Catalog, f.At)
 	return err
 }
 
@@ -325,7 +326,7 @@ func init() {
 
 // Build adds the scoring pipeline to the root scope s.
 func Build(s beam.Scope, cfg Config) error {
-	if _, _, err := scorerFor(cfg.ModelJSON, cfg.Catalog); err != nil {
+	if _, err := scorerFor(cfg.ModelJSON, cfg.Catalog); err != nil {
 		return err
 	}
 	at := cfg.At.Format(time.RFC3339Nano)

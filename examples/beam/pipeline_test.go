@@ -128,48 +128,13 @@ func TestPipelineMatchesScoreAll(t *testing.T) {
 	}
 
 	// The same data through ScoreAll.
-	f, _ := os.Open(conPath)
-	cr, err := ingest.Contacts(f, ingest.JSONL, conPath, ingest.ContactOptions{Catalog: cat})
+	local, err := LoadLocal(cat, cfg.Signals, cfg.Contacts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byAccount := map[string]*persona.Account{}
-	var accounts []persona.Account
-	for c := range cr.All() {
-		if byAccount[c.Account] == nil {
-			accounts = append(accounts, persona.Account{ID: c.Account})
-			byAccount[c.Account] = &accounts[len(accounts)-1]
-		}
-	}
-	f.Close()
-	f, _ = os.Open(conPath)
-	cr, _ = ingest.Contacts(f, ingest.JSONL, conPath, ingest.ContactOptions{Catalog: cat})
-	ingest.Attach(accounts, cr.Collect())
-	f.Close()
-	signals := map[string][]scoring.Signal{}
-	for _, path := range cfg.Signals {
-		f, _ := os.Open(path)
-		sr, _ := ingest.Signals(f, ingest.JSONL, path, nil)
-		for sg := range sr.All() {
-			signals[sg.Account] = append(signals[sg.Account], sg)
-		}
-		f.Close()
-	}
-	for id := range signals { // accounts with signals but no contacts are scored too
-		if byAccount[id] == nil && id != "" {
-			accounts = append(accounts, persona.Account{ID: id})
-		}
-	}
 	scorer, _ := scoring.Compile(model, cat)
 	want := map[string]resultLine{}
-	stream := func(yield func(persona.Account, []scoring.Signal) bool) {
-		for _, a := range accounts {
-			if !yield(a, signals[a.ID]) {
-				return
-			}
-		}
-	}
-	for r, err := range scorer.ScoreAll(context.Background(), stream, at, nil) {
+	for r, err := range scorer.ScoreAll(context.Background(), local.All(), at, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -194,7 +194,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if rep.Link, err = fitLink(calScores, y, all); err != nil {
 		return nil, err
 	}
-	if rep.Evaluations, err = crossValidate(base, cat, data, baseScores, y, &o); err != nil {
+	if rep.Evaluations, err = crossValidate(base, scorer, data, baseScores, y, &o); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -370,16 +370,13 @@ func folds(y []bool, k int, src rand.Source) [][]int {
 	return out
 }
 
-func crossValidate(base scoring.Model, cat *persona.Catalog, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
+func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
 	if o.Folds < 2 || o.Folds > len(data) {
 		return nil, fmt.Errorf("calibrate: %d folds for %d outcomes: %w", o.Folds, len(data), ErrInvalidInput)
 	}
 	flat := make([]float64, len(data))
 	baseScore := make([]float64, len(data))
-	s, err := scoring.Compile(base, cat)
-	if err != nil {
-		return nil, err
-	}
+	cat := s.Catalog()
 	for i, d := range data {
 		flat[i], _ = s.FlatAverage(d.Signals, d.At.Add(-o.Lead))
 		baseScore[i] = baseResults[i].Score
@@ -413,6 +410,7 @@ func crossValidate(base scoring.Model, cat *persona.Catalog, data []Outcome, bas
 	}
 	names := [3]string{"flat average of all signals", "base persona-aware model", "calibrated model"}
 	evals := make([]Evaluation, 3)
+	var err error
 	for m := range evals {
 		e := Evaluation{Name: names[m]}
 		if e.AUC, err = AUC(y, pred[m]); err != nil {
