@@ -17,7 +17,7 @@ func TestEveryBadSignalIsDroppedWithItsReason(t *testing.T) {
 	cat := testCatalog(t)
 	m := plainModel()
 	m.MaxAge = scoring.Duration(365 * day)
-	m.Personas = []scoring.PersonaWeight{{Persona: "b1", Weight: 1, Metrics: map[string]float64{"score": 0}}}
+	m.Personas = []scoring.PersonaWeight{{Persona: "b1", Weight: new(1.0), Metrics: map[string]float64{"score": 0}}}
 	s := mustCompile(t, m, cat)
 	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
 		{ID: "c1", Persona: "a1"},
@@ -101,19 +101,19 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		{"an NPS metric not on 0..10", func(m *scoring.Model) { m.Metrics[0].Kind = scoring.KindNPS }, scoring.ErrInvalidValue, "NPS"},
 		{"a negative metric weight", func(m *scoring.Model) { m.Metrics[0].Weight = -1 }, scoring.ErrInvalidValue, "metrics[0].weight -1"},
 		{"a negative persona weight", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: -2}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: new(-2.0)}}
 		}, scoring.ErrInvalidValue, "personas[0].weight -2"},
 		{"an unknown persona", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "wizard", Weight: 1}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "wizard", Weight: new(1.0)}}
 		}, persona.ErrUnknownPersona, `"wizard"`},
 		{"a duplicate persona", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: 1}, {Persona: "a1", Weight: 1}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: new(1.0)}, {Persona: "a1", Weight: new(1.0)}}
 		}, scoring.ErrDuplicate, "personas[1].persona"},
 		{"a persona weighing an unknown metric", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: 1, Metrics: map[string]float64{"mood": 1}}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: new(1.0), Metrics: map[string]float64{"mood": 1}}}
 		}, scoring.ErrUnknownMetric, `"mood"`},
 		{"a NaN persona metric weight", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: 1, Metrics: map[string]float64{"score": math.NaN()}}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: new(1.0), Metrics: map[string]float64{"score": math.NaN()}}}
 		}, scoring.ErrInvalidValue, `metrics["score"]`},
 		{"an unknown group", func(m *scoring.Model) { m.Groups = []scoring.GroupWeight{{Group: "Z", Weight: 1}} }, persona.ErrUnknownGroup, `"Z"`},
 		{"a duplicate group", func(m *scoring.Model) {
@@ -137,7 +137,7 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 		}, scoring.ErrBandOrder, "bands[2].min 40"},
 		{"an unnamed band", func(m *scoring.Model) { m.Bands[1].Name = "" }, scoring.ErrInvalidValue, "bands[1].name"},
 		{"persona weights that overflow", func(m *scoring.Model) {
-			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: math.MaxFloat64}, {Persona: "a2", Weight: math.MaxFloat64}}
+			m.Personas = []scoring.PersonaWeight{{Persona: "a1", Weight: new(math.MaxFloat64)}, {Persona: "a2", Weight: new(math.MaxFloat64)}}
 		}, scoring.ErrInvalidValue, "add up to infinity"},
 		{"metric weights that overflow", func(m *scoring.Model) {
 			m.Metrics[0].Weight = math.MaxFloat64

@@ -26,6 +26,10 @@ type BatchOptions struct {
 // stream far larger than memory can be scored; at most a few accounts per
 // worker are in flight.
 //
+// ScoreAll copies each account's contacts and signals before it pulls the
+// next account from the input, so an input that reuses its buffers from one
+// account to the next (the natural way to stream) is safe.
+//
 // The results are identical whatever the number of workers. When ctx is
 // cancelled, ScoreAll stops promptly and yields one final (Result{}, ctx.Err()).
 // Stopping the iteration early (break) stops the workers too.
@@ -42,14 +46,17 @@ func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Accoun
 		ctx, cancel := context.WithCancel(ctx)
 
 		type job struct {
-			acct    persona.Account
-			signals []Signal
-			out     chan outcome
+			acct     persona.Account
+			contacts []persona.Contact // the account's contacts, copied
+			signals  []Signal          // the account's signals, copied
+			out      chan outcome
 		}
-		jobs := make(chan job)
+		jobs := make(chan *job)
 		// pending holds each job's result channel in input order; its capacity
-		// bounds how many accounts are in flight.
+		// bounds how many accounts are in flight, and so how many jobs (with
+		// their copies of the input) ever exist: free recycles them.
 		pending := make(chan chan outcome, 4*workers)
+		free := make(chan *job, 4*workers+workers)
 
 		var wg sync.WaitGroup
 		for range workers {
@@ -59,6 +66,10 @@ func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Accoun
 				for j := range jobs {
 					r, err := s.Score(j.acct, j.signals, at)
 					j.out <- outcome{r, err}
+					select {
+					case free <- j:
+					default: // enough jobs are waiting to be reused
+					}
 				}
 			}()
 		}
@@ -68,14 +79,24 @@ func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Accoun
 			defer close(pending)
 			defer close(jobs)
 			for acct, signals := range accounts {
-				out := make(chan outcome, 1)
+				var j *job
 				select {
-				case pending <- out:
+				case j = <-free:
+				default:
+					j = new(job)
+				}
+				j.contacts = append(j.contacts[:0], acct.Contacts...)
+				j.signals = append(j.signals[:0], signals...)
+				j.acct = acct
+				j.acct.Contacts = j.contacts
+				j.out = make(chan outcome, 1)
+				select {
+				case pending <- j.out:
 				case <-ctx.Done():
 					return
 				}
 				select {
-				case jobs <- job{acct, signals, out}:
+				case jobs <- j:
 				case <-ctx.Done():
 					return
 				}

@@ -116,3 +116,49 @@ func TestScoreAllStopsOnCancelAndBreak(t *testing.T) {
 		t.Errorf("errors = %v", got)
 	}
 }
+
+// reusingStream yields each case through one contacts buffer and one signals
+// buffer, overwritten for the next account, as a streaming reader would.
+func reusingStream(cases []scoringtest.Case) iter.Seq2[persona.Account, []scoring.Signal] {
+	return func(yield func(persona.Account, []scoring.Signal) bool) {
+		var contacts []persona.Contact
+		var signals []scoring.Signal
+		for _, c := range cases {
+			contacts = append(contacts[:0], c.Account.Contacts...)
+			signals = append(signals[:0], c.Signals...)
+			acct := c.Account
+			acct.Contacts = contacts
+			if !yield(acct, signals) {
+				return
+			}
+			clear(contacts) // what a reader reusing its buffer would leave behind
+			clear(signals)
+		}
+	}
+}
+
+func TestScoreAllCopiesInputThatIsReused(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(200, 3)
+	at := cases[0].At
+	for _, workers := range []int{1, 2, 5} {
+		i := 0
+		for got, err := range s.ScoreAll(context.Background(), reusingStream(cases), at, &scoring.BatchOptions{Workers: workers}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Score(cases[i].Account, cases[i].Signals, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(scoring.Result{})); d != "" {
+				t.Fatalf("%d workers, account %d: result differs from Score (-want +got):\n%.2000s", workers, i, d)
+			}
+			i++
+		}
+		if i != len(cases) {
+			t.Errorf("%d workers: %d results for %d accounts", workers, i, len(cases))
+		}
+	}
+}

@@ -85,9 +85,11 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		if pa := &ws.persona[p]; pa.heard {
 			variance += pa.weight * pa.weight * pa.variance
 			sumW += pa.weight
-			sumW2 += pa.weight * pa.weight * pa.invKish
+			sumW2 += pa.weight * pa.weight * pa.people
 		}
 	}
+	// The sum may stray from [0, 100] by rounding; the score never does.
+	score = clamp100(score)
 	dst.Scored = true
 	dst.Score = score
 	dst.EffectiveN = sumW * sumW / sumW2

@@ -140,10 +140,12 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 			add(path+".persona", string(pw.Persona), ErrDuplicate)
 		}
 		seenP[pw.Persona] = true
-		if !validWeight(pw.Weight) {
-			add(path+".weight", pw.Weight, ErrInvalidValue)
+		if pw.Weight != nil {
+			if !validWeight(*pw.Weight) {
+				add(path+".weight", *pw.Weight, ErrInvalidValue)
+			}
+			s.personaWeight[pi] = *pw.Weight
 		}
-		s.personaWeight[pi] = pw.Weight
 		for _, name := range slices.Sorted(maps.Keys(pw.Metrics)) {
 			w := pw.Metrics[name]
 			mi, ok := s.metricIdx[name]

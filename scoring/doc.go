@@ -18,8 +18,10 @@
 //     (7-8) -> 50, detractor (0-6) -> 0, so the mean of a group's answers is
 //     50 + NPS/2. A value off the scale is dropped, never clamped.
 //  2. Recency. A signal of age a counts r = 0.5^(a/HalfLife) (HalfLife 0:
-//     r = 1). A signal dated after t, older than MaxAge, or so old that r
-//     underflows to 0, is dropped.
+//     r = 1). A signal dated after t or older than MaxAge is dropped. Only
+//     ratios of weights matter below, so they are computed relative to the
+//     freshest signal involved: however old the signals, no weight
+//     underflows and a lone old answer counts as fully as a fresh one.
 //  3. Person. For each (persona, contact, metric) the recency-weighted mean
 //     x_c = sum(r*x)/sum(r). The contact counts once, with weight w_c =
 //     max(r): their freshest word, so forty tickets from one person do not
@@ -28,14 +30,18 @@
 //  4. Persona. Per metric m, the w-weighted mean over contacts
 //     x_m = sum(w_c*x_c)/sum(w_c) with Kish's effective size
 //     n_m = (sum w_c)^2 / sum(w_c^2). With the persona's metric weights W_m
-//     renormalised over the metrics heard, raw = sum(W_m*x_m) and
-//     n = sum(W_m*n_m). Shrunk toward the prior with strength k:
-//     score = (n*raw + k*PriorMean)/(n + k).
-//     Variance: each person's score is taken as the persona's true score plus
-//     noise of standard deviation Spread, and the prior as worth k such
-//     people (the normal-normal conjugate model), so
-//     Var = Spread^2/(n + k): it shrinks as n grows and is the prior's own,
-//     Spread^2/k, when nothing was heard.
+//     renormalised over the metrics heard, raw = sum(W_m*x_m), and its
+//     effective size is n = 1/sum(W_m^2/n_m): the number of independent
+//     answers whose mean would be as precise. Shrunk toward the prior with
+//     strength k: score = (n*raw + k*PriorMean)/(n + k).
+//     Variance: each answer is taken as the persona's true score plus
+//     noise of standard deviation Spread, independent between people and
+//     between metrics, and the prior as worth k such answers (the
+//     normal-normal conjugate model), so Var = Spread^2/(n + k): it shrinks
+//     as n grows and is the prior's own, Spread^2/k, when nothing was heard.
+//     One person's answers on two metrics are rarely independent; where
+//     they agree closely, the interval is narrower than it should be, by up
+//     to a factor sqrt(M) for a person answering M metrics alike.
 //  5. Group. The weighted mean of the personas heard, their weights
 //     renormalised over those heard (the others are reported Missing, never
 //     imputed), or with RuleMin the lowest persona heard.
@@ -50,8 +56,10 @@
 //  7. Explanation. Each persona's share of the account (group share times
 //     share within the group) gives its contribution share*(score -
 //     PriorMean), and PriorMean + the contributions + the veto adjustment is
-//     exactly the score. EffectiveN is Kish's effective size over every
-//     (contact, metric) unit with the weight it carries in the account.
+//     the score (clipped to [0, 100] against rounding). EffectiveN is Kish's
+//     effective number of people: each person's weight in the account is
+//     the sum, over the metrics they answered, of the weight their answer
+//     carries, and anonymous signals are a person each.
 //
 // # Bad input
 //

@@ -45,7 +45,10 @@ func Example() {
 	// promoter answer (100) scores (100 + 2*50)/3 = 66.7. The finance
 	// executives' two detractor answers (0 and 0) are one and two months old,
 	// recency weights 0.625 and 0.788, so Kish's n is 1.974 and the persona
-	// scores 2*50/3.974 = 25.2. The uncapped account is 56.25, but finance
+	// scores 2*50/3.974 = 25.2. The end users gave two answers of 100 on
+	// metrics weighted 2/3 and 1/3 (NPS weighs double), an effective size of
+	// 1/((2/3)^2 + (1/3)^2) = 1.8 independent answers, so they score
+	// (1.8*100 + 2*50)/3.8 = 73.7. The uncapped account is 58.4, but finance
 	// holds a veto and is below 30, so the account is capped at 25.2.
 
 	// Output:
@@ -53,9 +56,9 @@ func Example() {
 	//   baseline 50.0
 	//     +4.7  lob-exec       score  66.7 ± 14.4  weight 28.1%  1 contact(s), 1 signal(s)
 	//     -5.4  finance-exec   score  25.2 ± 12.5  weight 21.9%  2 contact(s), 2 signal(s)  (veto holder)
-	//     +5.0  end-user       score  66.7 ± 14.4  weight 30.0%  2 contact(s), 2 signal(s)
+	//     +7.1  end-user       score  73.7 ± 12.8  weight 30.0%  2 contact(s), 2 signal(s)
 	//     +2.0  tech-expert    score  60.0 ± 14.4  weight 20.0%  1 contact(s), 1 signal(s)
-	//    -31.1  veto: finance-exec at 25.2 caps the account
+	//    -33.2  veto: finance-exec at 25.2 caps the account
 	//   not heard: procurement, dept-manager, champion, cio, security
 	//   heard from one person only: lob-exec, tech-expert
 	//   dropped 1 signal(s): 1 value outside the metric's scale

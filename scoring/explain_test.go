@@ -24,7 +24,7 @@ func TestExplainUnscoredAndVetoWarning(t *testing.T) {
 	// warning, not a cap.
 	m := plainModel()
 	m.VetoBelow = 35
-	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: 1}}
+	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: new(1.0)}}
 	s = mustCompile(t, m, cat)
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "cv": "v"})
 	r, _ = s.Score(acct, []scoring.Signal{sig("c1", 10, 0), sig("cv", 30, 0)}, t0)

@@ -16,8 +16,10 @@ type PersonaScore struct {
 	Score float64 `json:"score"`
 	// StdErr is the standard error of Score: Spread/sqrt(N + k).
 	StdErr float64 `json:"std_err"`
-	// N is the effective number of contacts heard (Kish, averaged over metrics
-	// with the metric weights).
+	// N is the effective number of independent answers: 1/sum(W_m^2/n_m)
+	// over the metrics heard, with W_m the metric weights renormalised over
+	// them and n_m Kish's effective number of contacts on metric m. One
+	// person answering two equally weighted metrics counts 2.
 	N float64 `json:"n"`
 	// Contacts is the number of distinct people heard; Signals the number of
 	// signals used.
@@ -90,7 +92,9 @@ type Result struct {
 	// Dropped lists every signal not used, with the reason, in a canonical order.
 	Dropped []Dropped `json:"dropped"`
 	// EffectiveN is Kish's effective sample size of the people heard, given
-	// the weight each carries in the score.
+	// the weight each carries in the score (a person's weights on every
+	// metric they answered added up), so one person answering two metrics
+	// counts once.
 	EffectiveN float64 `json:"effective_n"`
 	// SignalsUsed counts the signals that went into the score.
 	SignalsUsed int `json:"signals_used"`

@@ -15,6 +15,7 @@ import (
 type workspace struct {
 	recs    []rec
 	keys    []recKey
+	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
 	ranked  []rankedContact // the contact at each rank of byID
 	metric  []metricAcc
@@ -27,8 +28,39 @@ type rankedContact struct {
 	active  bool  // in the account at the scoring time
 }
 
+// unit is one (persona, contact, metric): the recency-weighted mean of the
+// contact's signals on the metric, counted once with the log2 weight of its
+// freshest signal.
+type unit struct {
+	rank   int32 // contact rank; -1 for an anonymous signal, a person of its own
+	metric int32
+	lw     float64
+}
+
+// metricAcc sums a persona's units on one metric. The weights are kept
+// relative to the largest seen (2^top), so that the squares in sw2 cannot
+// underflow whatever the ages: Kish's size is the same for weights scaled by
+// a constant.
 type metricAcc struct {
-	sw, swx, sw2 float64 // sums over contacts of w, w*x, w^2
+	top          float64 // log2 of the largest unit weight so far
+	sw, swx, sw2 float64 // sums over units of w, w*x, w^2, with w relative to 2^top
+}
+
+// add adds a unit of mean x and log2 weight lw.
+func (ma *metricAcc) add(lw, x float64) {
+	if ma.sw == 0 {
+		ma.top = lw
+	} else if lw > ma.top {
+		f := math.Exp2(ma.top - lw)
+		ma.sw *= f
+		ma.swx *= f
+		ma.sw2 *= f * f
+		ma.top = lw
+	}
+	w := math.Exp2(lw - ma.top)
+	ma.sw += w
+	ma.swx += w * x
+	ma.sw2 += w * w
 }
 
 type personaAcc struct {
@@ -36,8 +68,8 @@ type personaAcc struct {
 	raw      float64
 	theta    float64 // shrunk score
 	variance float64
-	n        float64
-	invKish  float64 // sum over metrics of (W_m^2 / Kish_m), for the account's effective n
+	n        float64 // effective number of independent answers: 1/sum(W_m^2/Kish_m)
+	people   float64 // sum over people of their squared share of the persona's score
 	contacts int
 	signals  int
 	weight   float64 // share of the account score
@@ -53,6 +85,7 @@ type groupAcc struct {
 func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
 	w.recs = w.recs[:0]
 	w.keys = w.keys[:0]
+	w.units = w.units[:0]
 	w.byID = w.byID[:0]
 	w.ranked = w.ranked[:0]
 	w.metric = resize(w.metric, nMetrics)
@@ -157,60 +190,14 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 	keys := ws.keys
 	sortKeys(keys, recs)
 
-	// Person level: each (persona, contact, metric) unit is the recency-weighted
-	// mean of its signals and counts once, with the weight of its freshest signal.
-	// Persona level: the metric-weighted mean over contacts, shrunk to the prior.
-	k, prior, spread2 := s.model.PriorStrength, s.model.PriorMean, s.model.Spread*s.model.Spread
 	for i := 0; i < len(keys); {
 		p := recs[keys[i].idx].persona
-		clear(ws.metric)
-		pa := &ws.persona[p]
-		lastRank := int32(math.MinInt32)
-		for i < len(keys) && recs[keys[i].idx].persona == p {
-			u := &recs[keys[i].idx]
-			if u.rank != lastRank || u.rank < 0 {
-				pa.contacts++
-				lastRank = u.rank
-			}
-			var srx, sr, maxr float64
-			j := i
-			for ; j < len(keys) && (j == i || (u.rank >= 0 && keys[j].unit == keys[i].unit)); j++ {
-				rc := &recs[keys[j].idx]
-				if j > i && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
-					dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
-					continue
-				}
-				srx += rc.r * rc.x
-				sr += rc.r
-				maxr = max(maxr, rc.r)
-				pa.signals++
-			}
-			ma := &ws.metric[u.metric]
-			ma.sw += maxr
-			ma.swx += maxr * srx / sr
-			ma.sw2 += maxr * maxr
-			i = j
+		end := i + 1
+		for end < len(keys) && recs[keys[end].idx].persona == p {
+			end++
 		}
-		var wsum float64
-		for m := range ws.metric {
-			if ws.metric[m].sw > 0 {
-				wsum += s.metricWeight[int(p)*s.nMetrics+m]
-			}
-		}
-		for m, ma := range ws.metric {
-			if ma.sw == 0 {
-				continue
-			}
-			wm := s.metricWeight[int(p)*s.nMetrics+m] / wsum
-			kish := ma.sw * ma.sw / ma.sw2
-			pa.raw += wm * ma.swx / ma.sw
-			pa.n += wm * kish
-			pa.invKish += wm * wm / kish
-		}
-		pa.heard = true
-		pa.theta = (pa.n*pa.raw + k*prior) / (pa.n + k)
-		pa.variance = spread2 / (pa.n + k)
-		dst.SignalsUsed += pa.signals
+		s.aggregatePersona(dst, ws, int(p), keys[i:end], recs)
+		i = end
 	}
 
 	s.combine(dst, ws)
@@ -218,6 +205,90 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 		slices.SortFunc(dst.Dropped, compareDropped)
 	}
 	return nil
+}
+
+// aggregatePersona computes persona p's score from its records, given by
+// keys in canonical order.
+//
+// Person level: each (persona, contact, metric) unit is the recency-weighted
+// mean of its signals and counts once, with the weight of its freshest signal.
+// Persona level: the metric-weighted mean over contacts, shrunk to the prior.
+func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recKey, recs []rec) {
+	clear(ws.metric)
+	ws.units = ws.units[:0]
+	pa := &ws.persona[p]
+	lastRank := int32(math.MinInt32)
+	for i := 0; i < len(keys); {
+		u := &recs[keys[i].idx]
+		if u.rank != lastRank || u.rank < 0 {
+			pa.contacts++
+			lastRank = u.rank
+		}
+		// An anonymous signal is a unit of its own; a contact's unit runs
+		// while the key's unit does. Keys run oldest first, so the freshest
+		// signal, which weighs 1 relative to the others, is the last.
+		end := i + 1
+		for u.rank >= 0 && end < len(keys) && keys[end].unit == keys[i].unit {
+			end++
+		}
+		top := recs[keys[end-1].idx].lr
+		var srx, sr float64
+		for j := i; j < end; j++ {
+			rc := &recs[keys[j].idx]
+			if j > i && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
+				dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
+				continue
+			}
+			r := math.Exp2(rc.lr - top)
+			srx += r * rc.x
+			sr += r
+			pa.signals++
+		}
+		ws.metric[u.metric].add(top, srx/sr)
+		ws.units = append(ws.units, unit{rank: u.rank, metric: u.metric, lw: top})
+		i = end
+	}
+
+	weights := s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics]
+	var wsum float64
+	for m := range ws.metric {
+		if ws.metric[m].sw > 0 {
+			wsum += weights[m]
+		}
+	}
+	var invN float64
+	for m := range ws.metric {
+		ma := &ws.metric[m]
+		if ma.sw == 0 {
+			continue
+		}
+		wm := weights[m] / wsum
+		pa.raw += wm * ma.swx / ma.sw
+		invN += wm * wm * ma.sw2 / (ma.sw * ma.sw)
+	}
+	pa.raw = clamp100(pa.raw)
+
+	// Each person's share of the persona's score, summed over the metrics
+	// they answered, for the account's effective number of people. Units run
+	// by contact, so a contact's units are adjacent.
+	for i := 0; i < len(ws.units); {
+		var share float64
+		j := i
+		for ; j < len(ws.units) && (j == i || (ws.units[i].rank >= 0 && ws.units[j].rank == ws.units[i].rank)); j++ {
+			un := &ws.units[j]
+			ma := &ws.metric[un.metric]
+			share += weights[un.metric] / wsum * math.Exp2(un.lw-ma.top) / ma.sw
+		}
+		pa.people += share * share
+		i = j
+	}
+
+	k, prior, spread := s.model.PriorStrength, s.model.PriorMean, s.model.Spread
+	pa.heard = true
+	pa.n = 1 / invN
+	pa.theta = clamp100((pa.n*pa.raw + k*prior) / (pa.n + k))
+	pa.variance = spread * spread / (pa.n + k)
+	dst.SignalsUsed += pa.signals
 }
 
 // sortContacts fills ws.byID with the account's contact indices sorted by ID,

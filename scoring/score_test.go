@@ -239,7 +239,7 @@ func TestVetoCap(t *testing.T) {
 	cat := testCatalog(t)
 	m := plainModel()
 	m.VetoBelow = 35
-	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: 1}}
+	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: new(1.0)}}
 	s := mustCompile(t, m, cat)
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "c4": "b1", "cv": "v"})
 	// Uncapped: A = 90; B = (60 + 20)/2 = 40; account (2*90 + 40)/3 = 73.3333. v at 20 caps it.
@@ -300,7 +300,7 @@ func TestMultipleMetricsAndReversedScale(t *testing.T) {
 		{Name: "csat", Kind: scoring.KindCSAT, Min: 1, Max: 5, Weight: 1},
 		{Name: "ces", Kind: scoring.KindCES, Min: 1, Max: 7, LowerIsBetter: true, Weight: 3},
 	}
-	m.Personas = []scoring.PersonaWeight{{Persona: "b1", Weight: 1, Metrics: map[string]float64{"csat": 0}}}
+	m.Personas = []scoring.PersonaWeight{{Persona: "b1", Weight: new(1.0), Metrics: map[string]float64{"csat": 0}}}
 	s := mustCompile(t, m, cat)
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "c4": "b1"})
 	at := t0

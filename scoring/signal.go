@@ -44,7 +44,7 @@ type Dropped struct {
 type rec struct {
 	sig     *Signal // in the slice being scored
 	x       float64 // normalised to 0..100
-	r       float64 // recency weight in (0, 1]
+	lr      float64 // log2 of the recency weight: -age/HalfLife, 0 without decay
 	age     time.Duration
 	metric  int32
 	persona int32 // persona index: the signal's own, else resolved from the contact; -1 until known
@@ -81,20 +81,20 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 			return rec{}, ReasonUnknownPersona
 		}
 	}
-	r := 1.0
+	// The recency weight is kept as its logarithm: weights are only ever
+	// compared with each other, and relative to the freshest they neither
+	// underflow nor lose precision however old the signals are.
+	var lr float64
 	if s.halfLife > 0 {
-		r = math.Exp2(-float64(age) / float64(s.halfLife))
-		if r == 0 { // so old that its weight underflows: it carries no information
-			return rec{}, ReasonExpired
-		}
+		lr = -float64(age) / float64(s.halfLife)
 	}
-	return rec{sig: sig, x: m.normalise(sig.Value), r: r, age: age, metric: int32(mi), persona: int32(p)}, 0
+	return rec{sig: sig, x: m.normalise(sig.Value), lr: lr, age: age, metric: int32(mi), persona: int32(p)}, 0
 }
 
 // recKey is the sort key of a resolved record, small so that sorting is cheap.
-// Records sort canonically by persona, contact, metric, time, value and
-// source, so that every sum runs in the same order whatever the order of the
-// input.
+// Records sort canonically by persona, contact, metric, time, value and then
+// every other field of the signal, so that every sum runs in the same order
+// and the same one of two duplicates is kept whatever the order of the input.
 type recKey struct {
 	unit  uint64 // persona, contact rank + 1, metric
 	age   int64  // nanoseconds before the scoring time, saturated as time.Time.Sub does
@@ -125,7 +125,7 @@ func compareKeys(recs []rec, a, b *recKey) int {
 	if a.value != b.value {
 		return cmp.Compare(a.value, b.value)
 	}
-	return strings.Compare(recs[a.idx].sig.Source, recs[b.idx].sig.Source)
+	return compareSignals(recs[a.idx].sig, recs[b.idx].sig)
 }
 
 func sortKeys(keys []recKey, recs []rec) {
@@ -134,23 +134,39 @@ func sortKeys(keys []recKey, recs []rec) {
 
 // compareDropped orders dropped signals canonically.
 func compareDropped(a, b Dropped) int {
-	if c := a.Signal.At.Compare(b.Signal.At); c != 0 {
+	if c := compareSignals(&a.Signal, &b.Signal); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Reason, b.Reason)
+}
+
+// compareSignals is a total order on signals: it returns 0 only for signals
+// that are the same in every field, down to the sign of a zero value and the
+// time zone of the time, so that sorting by it never leaves the input's order
+// to decide what is reported.
+func compareSignals(a, b *Signal) int {
+	if c := a.At.Compare(b.At); c != 0 {
 		return c
 	}
 	for _, c := range [...]int{
-		strings.Compare(a.Signal.Contact, b.Signal.Contact),
-		strings.Compare(string(a.Signal.Persona), string(b.Signal.Persona)),
-		strings.Compare(a.Signal.Metric, b.Signal.Metric),
-		cmp.Compare(a.Signal.Value, b.Signal.Value),
-		strings.Compare(a.Signal.Source, b.Signal.Source),
-		strings.Compare(a.Signal.Account, b.Signal.Account),
-		cmp.Compare(a.Reason, b.Reason),
+		strings.Compare(a.Contact, b.Contact),
+		strings.Compare(string(a.Persona), string(b.Persona)),
+		strings.Compare(a.Metric, b.Metric),
+		cmp.Compare(a.Value, b.Value),
+		strings.Compare(a.Source, b.Source),
+		strings.Compare(a.Account, b.Account),
+		cmp.Compare(math.Float64bits(a.Value), math.Float64bits(b.Value)),
 	} {
 		if c != 0 {
 			return c
 		}
 	}
-	return 0
+	_, ao := a.At.Zone()
+	_, bo := b.At.Zone()
+	if ao != bo {
+		return cmp.Compare(ao, bo)
+	}
+	return strings.Compare(a.At.Location().String(), b.At.Location().String())
 }
 
 // MarshalJSON encodes the signal with its value as a JSON number, or, when

@@ -285,7 +285,7 @@ func weightsFrom(base scoring.Model, cat *persona.Catalog, effects []Effect) (sc
 	for p, e := range effects {
 		w := math.Max(e.Coef, 0)
 		effects[p].Weight = w
-		m.Personas = append(m.Personas, scoring.PersonaWeight{Persona: e.Persona, Weight: w, Metrics: metricOverrides(base, e.Persona)})
+		m.Personas = append(m.Personas, scoring.PersonaWeight{Persona: e.Persona, Weight: new(w), Metrics: metricOverrides(base, e.Persona)})
 		groupSum[cat.At(p).Group] += w
 		total += w
 	}
