@@ -65,10 +65,10 @@ type Allocation struct {
 // Allocate divides a sample of n units among strata by method, respecting
 // each stratum's Min and Max.
 //
-// The real-valued targets come from the method's scores; a stratum whose
-// target falls outside its bounds is fixed at the bound and the rest is
-// shared again among the others (first the strata over their Max, then those
-// under their Min), until all targets are within bounds. The targets are then
+// The real-valued targets are proportional to the method's scores within the
+// bounds: t_h = clamp(λ*score_h, Min_h, Max_h) with λ such that they add up
+// to n, which for Neyman and optimal allocation is the bounded optimum. The
+// targets are then
 // rounded by the largest-remainder (Hamilton) method: each stratum gets the
 // whole part of its target, and the units still missing go one each to the
 // strata with the largest fractional parts (ties to the earlier stratum),
@@ -77,7 +77,9 @@ type Allocation struct {
 // Errors: no strata, a duplicate key, a negative size, a negative or NaN SD
 // (Neyman, Optimal) or cost (Optimal), Min > Max, or n outside
 // [sum of Min, sum of Max] (ErrInfeasible). When every score of the strata
-// left to share is 0 (all SDs 0), they share by size.
+// left to share is 0 (all SDs 0), they share by size; strata of score 0
+// beside others with a positive score get their Min, and more only when the
+// others are full.
 func Allocate(strata []Stratum, n int, method Method) ([]Allocation, error) {
 	if len(strata) == 0 {
 		return nil, errf(ErrEmpty, nil, "strata")
@@ -130,7 +132,7 @@ func Allocate(strata []Stratum, n int, method Method) ([]Allocation, error) {
 		return nil, errf(ErrInfeasible, n, "sample size (strata allow %d..%d)", sumMin, sumMax)
 	}
 
-	target := boundedShares(score, sizes(strata), lo, hi, float64(n))
+	target := boundedShares(strata, score, lo, hi, float64(n))
 	out := make([]Allocation, len(strata))
 	left := n
 	for i := range strata {
@@ -156,61 +158,80 @@ func Allocate(strata []Stratum, n int, method Method) ([]Allocation, error) {
 	return out, nil
 }
 
-func sizes(strata []Stratum) []float64 {
-	s := make([]float64, len(strata))
-	for i, st := range strata {
-		s[i] = float64(st.Size)
+// boundedShares returns the targets t_h = clamp(λ*score_h, lo_h, hi_h) that
+// add up to n: the allocation proportional to score within the bounds. For
+// Neyman and optimal allocation these are the Karush-Kuhn-Tucker conditions
+// of the bounded problem (minimise sum N_h^2 S_h^2 / n_h subject to the
+// total and the bounds), so the targets are the bounded optimum, not only
+// feasible. If n is out of reach with the strata of score 0 at their
+// minimums, the scored strata take their maximums and those of score 0
+// share the rest in proportion to size, within their bounds. The caller
+// ensures sum(lo) <= n <= sum(hi).
+func boundedShares(strata []Stratum, score, lo, hi []float64, n float64) []float64 {
+	target := make([]float64, len(score))
+	if waterFill(target, score, lo, hi, n) {
+		return target
 	}
-	return s
+	size := make([]float64, len(strata))
+	lo2, hi2 := slices.Clone(lo), slices.Clone(hi)
+	for i, st := range strata {
+		if score[i] > 0 {
+			lo2[i] = hi[i] // the scored strata are full
+		} else {
+			size[i] = float64(st.Size)
+		}
+	}
+	waterFill(target, size, lo2, hi2, n)
+	return target
 }
 
-// boundedShares shares n in proportion to score (or to size where every free
-// score is 0) within [lo, hi], fixing strata at their bounds as needed.
-func boundedShares(score, size, lo, hi []float64, n float64) []float64 {
-	target := make([]float64, len(score))
-	fixed := make([]bool, len(score))
-	for {
-		left, total, sizeTotal := n, 0.0, 0.0
-		for i := range score {
-			if fixed[i] {
-				left -= target[i]
-			} else {
-				total += score[i]
-				sizeTotal += size[i]
-			}
+// waterFill sets dst_i = clamp(λ*w_i, lo_i, hi_i) for the λ >= 0 at which
+// they add up to n, and reports true. When no λ reaches n (the strata of
+// weight 0 stay at lo), it sets the largest reachable (hi where w_i > 0)
+// and reports false. The sum is piecewise linear and continuous in λ, with
+// breakpoints at lo_i/w_i and hi_i/w_i: λ is found exactly on the segment
+// where the sum crosses n.
+func waterFill(dst, w, lo, hi []float64, n float64) bool {
+	fill := func(lambda float64) (sum float64) {
+		for i := range w {
+			dst[i] = math.Min(math.Max(lambda*w[i], lo[i]), hi[i])
+			sum += dst[i]
 		}
-		for i := range score {
-			if fixed[i] {
-				continue
-			}
-			switch {
-			case total > 0:
-				target[i] = left * score[i] / total
-			case sizeTotal > 0:
-				target[i] = left * size[i] / sizeTotal
-			default:
-				target[i] = 0
-			}
-		}
-		// Fix the strata over their maximum first; only when none is over,
-		// those under their minimum.
-		changed := false
-		for i := range score {
-			if !fixed[i] && target[i] > hi[i] {
-				target[i], fixed[i], changed = hi[i], true, true
-			}
-		}
-		if !changed {
-			for i := range score {
-				if !fixed[i] && target[i] < lo[i] {
-					target[i], fixed[i], changed = lo[i], true, true
-				}
-			}
-		}
-		if !changed {
-			return target
+		return sum
+	}
+	var breaks []float64
+	for i := range w {
+		if w[i] > 0 {
+			breaks = append(breaks, lo[i]/w[i], hi[i]/w[i])
 		}
 	}
+	slices.Sort(breaks)
+	breaks = slices.Compact(breaks)
+	prev := 0.0
+	if fill(prev) >= n {
+		return true // n is the sum of the minimums
+	}
+	for _, b := range breaks {
+		if fill(b) < n {
+			prev = b
+			continue
+		}
+		// On (prev, b) the strata whose range spans the segment grow as λ*w_i;
+		// the others stay at a bound.
+		var fixed, free float64
+		for i := range w {
+			if w[i] > 0 && lo[i]/w[i] <= prev && hi[i]/w[i] >= b {
+				free += w[i]
+			} else {
+				fixed += dst[i]
+			}
+		}
+		if free > 0 { // else the sum reached n at b itself, within rounding
+			fill((n - fixed) / free)
+		}
+		return true
+	}
+	return false
 }
 
 // SampleSizeMean returns the sample size needed to estimate a mean within

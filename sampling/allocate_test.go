@@ -2,7 +2,9 @@ package sampling_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -192,5 +194,128 @@ func TestSizeForBudget(t *testing.T) {
 	}
 	if _, err := sampling.SizeForBudget(strata, math.NaN(), sampling.Proportional); !errors.Is(err, sampling.ErrInvalidValue) {
 		t.Errorf("NaN budget: %v", err)
+	}
+}
+
+// The review's case (issue 18): Neyman scores A 100, B 1, C 1; B is fixed at
+// its Min 5, so A and C share the other 5 as 100:1 within A's Max 6:
+// A = 500/101 = 4.950, C = 5/101 = 0.0495, rounded 5, 5, 0. The old
+// fixing-by-rounds left A at its Max 6 once B's Min shrank what was left,
+// and gave 6, 5, 0 (11 for 10).
+func TestAllocateReleasesAMaxWhenAMinTakesItsShare(t *testing.T) {
+	strata := []sampling.Stratum{{Key: "A", Size: 100, SD: 1, Max: 6}, {Key: "B", Size: 5, SD: .2, Min: 5}, {Key: "C", Size: 10, SD: .1}}
+	alloc, err := sampling.Allocate(strata, 10, sampling.Neyman)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, a := range alloc {
+		got = append(got, a.N)
+	}
+	if d := cmp.Diff([]int{5, 5, 0}, got); d != "" {
+		t.Errorf("allocation (-want +got):\n%s", d)
+	}
+	rel(t, "target A", alloc[0].Target, 500.0/101)
+	rel(t, "target C", alloc[2].Target, 5.0/101)
+}
+
+// TestAllocateProperties draws thousands of random strata with random
+// bounds and checks, for every n the bounds allow, that the allocation adds
+// up to n, stays within every Min and Max, rounds each target to a
+// neighbouring whole number, and that the targets satisfy the optimality
+// conditions of the bounded problem: every stratum strictly inside its
+// bounds has the same target/score ratio λ, those at their Max have a
+// ratio at most λ, those at their Min at least λ.
+func TestAllocateProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 2))
+	for trial := range 3000 {
+		k := 1 + rng.IntN(6)
+		strata := make([]sampling.Stratum, k)
+		for i := range strata {
+			size := rng.IntN(40)
+			st := sampling.Stratum{Key: fmt.Sprint(i), Size: size, SD: []float64{0, 0.1, 1, 5 * rng.Float64()}[rng.IntN(4)], Cost: float64(rng.IntN(5))}
+			if size > 0 {
+				st.Min = rng.IntN(size/2 + 1)
+				if rng.IntN(2) == 0 {
+					st.Max = st.Min + rng.IntN(size-st.Min+1)
+				}
+			}
+			strata[i] = st
+		}
+		method := sampling.Method(rng.IntN(3))
+		lo, hi := 0, 0
+		for _, s := range strata {
+			lo += s.Min
+			if s.Max == 0 {
+				hi += s.Size
+			} else {
+				hi += s.Max
+			}
+		}
+		for n := lo; n <= hi; n++ {
+			alloc, err := sampling.Allocate(strata, n, method)
+			if err != nil {
+				t.Fatalf("trial %d, n %d, %v: %v", trial, n, strata, err)
+			}
+			checkAllocation(t, strata, n, method, alloc)
+		}
+		if _, err := sampling.Allocate(strata, hi+1, method); !errors.Is(err, sampling.ErrInfeasible) {
+			t.Fatalf("trial %d: n above the maximums: %v", trial, err)
+		}
+	}
+}
+
+func checkAllocation(t *testing.T, strata []sampling.Stratum, n int, method sampling.Method, alloc []sampling.Allocation) {
+	t.Helper()
+	sum, sumTarget := 0, 0.0
+	lambda := math.NaN()
+	var atMax, atMin []float64 // ratios of the strata at a bound
+	for i, a := range alloc {
+		s := strata[i]
+		max := s.Max
+		if max == 0 {
+			max = s.Size
+		}
+		sum += a.N
+		sumTarget += a.Target
+		if a.N < s.Min || a.N > max || math.Abs(a.Target-float64(a.N)) >= 1+1e-9 {
+			t.Fatalf("%v, n %d, %v: stratum %d gets %d (target %v), bounds %d..%d", strata, n, method, i, a.N, a.Target, s.Min, max)
+		}
+		score := float64(s.Size)
+		if method != sampling.Proportional {
+			score *= s.SD
+		}
+		if method == sampling.Optimal && s.Cost > 0 {
+			score /= math.Sqrt(s.Cost)
+		}
+		if score == 0 || s.Min == max {
+			continue // nothing to choose
+		}
+		ratio := a.Target / score
+		switch {
+		case a.Target >= float64(max)-1e-9:
+			atMax = append(atMax, ratio)
+		case a.Target <= float64(s.Min)+1e-9:
+			atMin = append(atMin, ratio)
+		case math.IsNaN(lambda):
+			lambda = ratio
+		case math.Abs(ratio-lambda) > 1e-9*math.Max(1, lambda):
+			t.Fatalf("%v, n %d, %v: free strata have ratios %v and %v", strata, n, method, lambda, ratio)
+		}
+	}
+	if sum != n || math.Abs(sumTarget-float64(n)) > 1e-9*float64(n+1) {
+		t.Fatalf("%v, n %d, %v: allocation adds up to %d (targets %v)", strata, n, method, sum, sumTarget)
+	}
+	if !math.IsNaN(lambda) {
+		for _, r := range atMax {
+			if r > lambda*(1+1e-9) {
+				t.Fatalf("%v, n %d, %v: a stratum at its Max has ratio %v above λ %v", strata, n, method, r, lambda)
+			}
+		}
+		for _, r := range atMin {
+			if r < lambda*(1-1e-9) {
+				t.Fatalf("%v, n %d, %v: a stratum at its Min has ratio %v below λ %v", strata, n, method, r, lambda)
+			}
+		}
 	}
 }
