@@ -139,11 +139,17 @@ func TestCalibrationErrors(t *testing.T) {
 		"a unit in a cell without a total":  {map[string]float64{"x": 10}, sampling.ErrUnknownCell},
 		"a cell with a total and no sample": {map[string]float64{"x": 10, "y": 10, "z": 5}, sampling.ErrEmptyCell},
 		"a negative total":                  {map[string]float64{"x": -10, "y": 10}, sampling.ErrInvalidValue},
+		"a cell with a sample and total 0":  {map[string]float64{"x": 0, "y": 10}, sampling.ErrZeroCell},
 		"a NaN total":                       {map[string]float64{"x": math.NaN(), "y": 10}, sampling.ErrInvalidValue},
 	} {
 		if _, err := d.PostStratify(cells, tc.totals); !errors.Is(err, tc.want) {
 			t.Errorf("post-stratifying with %s: %v", name, err)
 		}
+	}
+	// The review's case (issue 18): a raking cell with total 0 used to give
+	// weights of 0 and an "estimate overflows" error from every estimate.
+	if _, err := d.Rake([]sampling.Margin{{Cells: cells, Totals: map[string]float64{"x": 0, "y": 20}}}, nil); !errors.Is(err, sampling.ErrZeroCell) {
+		t.Errorf("raking with a zero cell: %v", err)
 	}
 	if _, err := d.PostStratify(cells[:2], map[string]float64{"x": 1}); !errors.Is(err, sampling.ErrLength) {
 		t.Errorf("short cells: %v", err)

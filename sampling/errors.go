@@ -14,6 +14,7 @@ var (
 	ErrLonelyPSU        = errors.New("stratum has a single primary sampling unit")
 	ErrUnknownCell      = errors.New("unit in a cell with no population total")
 	ErrEmptyCell        = errors.New("cell with a population total but no sample")
+	ErrZeroCell         = errors.New("cell with a sample but a population total of 0")
 	ErrInconsistent     = errors.New("margins do not add up to the same total")
 	ErrNotConverged     = errors.New("did not converge")
 	ErrInfeasible       = errors.New("constraints cannot all be met")

@@ -265,3 +265,71 @@ func TestStrataFromFrame(t *testing.T) {
 		t.Errorf("strata (-want +got):\n%s", d)
 	}
 }
+
+// capFrame is 40 accounts of 4 contacts each in one stratum, the survey
+// variable an account effect of SD accountSD plus a personal one of SD 1.
+func capFrame(rng *rand.Rand, accountSD float64) ([]sampling.FrameUnit, map[string]float64) {
+	var frame []sampling.FrameUnit
+	y := map[string]float64{}
+	for a := range 40 {
+		effect := accountSD * rng.NormFloat64()
+		for c := range 4 {
+			id := fmt.Sprintf("a%d-c%d", a, c)
+			frame = append(frame, sampling.FrameUnit{ID: id, Account: fmt.Sprintf("a%d", a), Stratum: "all"})
+			y[id] = 10 + effect + rng.NormFloat64()
+		}
+	}
+	return frame, y
+}
+
+// With one contact kept per account and every kept contact sampled (the
+// review's case: 160 contacts, 40 kept, 40 sampled), the total's standard
+// error used to be 0: the fpc was taken against the 40 eligible and the
+// random one-per-account draw was left out. It is now measured against the
+// variance of the estimated total over repeated waves.
+func TestFatigueCapVariance(t *testing.T) {
+	for _, tc := range []struct {
+		accountSD float64
+		lo, hi    float64 // bounds on mean estimated variance / observed variance
+	}{
+		{0, 0.9, 1.1},
+		{1, 1.3, 2.0},
+	} {
+		rng := rand.New(rand.NewPCG(18, 6))
+		frame, y := capFrame(rng, tc.accountSD)
+		plan := sampling.Plan{Method: sampling.SRS, Sizes: map[string]int{"all": 40}, Fatigue: sampling.Fatigue{MaxPerAccount: 1}}
+		const waves = 3000
+		var sum, sum2, estVar float64
+		for w := range waves {
+			s, err := sampling.Select(frame, plan, rand.NewPCG(7, uint64(w)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := s.Design(sampling.LonelyFail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ys := make([]float64, len(s.Units))
+			for i, u := range s.Units {
+				ys[i] = y[u.ID]
+			}
+			e, err := d.Total(ys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w == 0 && !(e.SE > 0) {
+				t.Fatalf("SE = %v with every kept contact sampled", e.SE)
+			}
+			sum += e.Value
+			sum2 += e.Value * e.Value
+			estVar += e.SE * e.SE
+		}
+		mean := sum / waves
+		observed := sum2/waves - mean*mean
+		ratio := estVar / waves / observed
+		t.Logf("account SD %v: estimated variance / observed = %.3f", tc.accountSD, ratio)
+		if ratio < tc.lo || ratio > tc.hi {
+			t.Errorf("account SD %v: estimated variance / observed = %.3f, want %v..%v", tc.accountSD, ratio, tc.lo, tc.hi)
+		}
+	}
+}

@@ -71,9 +71,14 @@ func resize(s []float64, n int) []float64 {
 	return s
 }
 
-// cells maps each unit's cell label to a cell index, checking it against
-// the population totals. Every cell with a positive total must hold a unit.
-func cellIndex(what string, cells []string, totals map[string]float64, n int) ([]int, []float64, error) {
+// cellIndex maps each unit's cell label to a cell index, checking it against
+// the population totals. Every cell with a positive total must hold a unit
+// of positive weight, and a cell holding a unit must have a positive total:
+// its units' weights would become 0, and the variance, which works with the
+// ratio of new to old weights in each cell, is undefined for a cell
+// weighted to nothing (R's survey gives NaN standard errors there).
+func cellIndex(what string, cells []string, w []float64, totals map[string]float64) ([]int, []float64, error) {
+	n := len(w)
 	if len(cells) != n {
 		return nil, nil, errf(ErrLength, len(cells), "len(%s) for %d units", what, n)
 	}
@@ -90,20 +95,25 @@ func cellIndex(what string, cells []string, totals map[string]float64, n int) ([
 		index[k] = i
 	}
 	idx := make([]int, n)
-	seen := make([]bool, len(keys))
+	weight := make([]float64, len(keys))
+	held := make([]int, len(keys))
 	for i, c := range cells {
 		j, ok := index[c]
 		if !ok {
 			return nil, nil, errf(ErrUnknownCell, nil, "%s cell %q of unit %d", what, c, i)
 		}
 		idx[i] = j
-		seen[j] = true
+		weight[j] += w[i]
+		held[j]++
 	}
 	pop := make([]float64, len(keys))
 	for j, k := range keys {
 		pop[j] = totals[k]
-		if !seen[j] && pop[j] > 0 {
-			return nil, nil, errf(ErrEmptyCell, pop[j], "%s cell %q", what, k)
+		switch {
+		case pop[j] > 0 && !(weight[j] > 0):
+			return nil, nil, errf(ErrEmptyCell, pop[j], "%s cell %q (%d units, weight %v), total", what, k, held[j], weight[j])
+		case pop[j] == 0 && held[j] > 0:
+			return nil, nil, errf(ErrZeroCell, pop[j], "%s cell %q holds %d units; drop them from the design or give the cell its total:", what, k, held[j])
 		}
 	}
 	return idx, pop, nil
@@ -113,11 +123,12 @@ func cellIndex(what string, cells []string, totals map[string]float64, n int) ([
 // known population total: each weight in cell g is multiplied by
 // N_g / sum of the weights in g. cells gives each unit's cell; totals the
 // population count of every cell. A unit in a cell without a total
-// (ErrUnknownCell) or a cell with a positive total and no unit (ErrEmptyCell)
-// is an error. Estimates from the result use the post-stratified
+// (ErrUnknownCell), a cell with a positive total and no unit or no weight
+// (ErrEmptyCell), and a cell with units and a total of 0 (ErrZeroCell) are
+// errors. Estimates from the result use the post-stratified
 // (residual) variance, as R survey's postStratify does.
 func (d *Design) PostStratify(cells []string, totals map[string]float64) (*Design, error) {
-	idx, pop, err := cellIndex("post-stratum", cells, totals, len(d.w))
+	idx, pop, err := cellIndex("post-stratum", cells, d.w, totals)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +161,8 @@ type RakeOptions struct {
 
 // Rake returns a design whose weights match every margin's population
 // totals, by iterative proportional fitting: post-stratify on each margin in
-// turn until all match within the tolerance. Margins whose totals do not add
+// turn until all match within the tolerance. Cells are checked as for
+// PostStratify (ErrUnknownCell, ErrEmptyCell, ErrZeroCell). Margins whose totals do not add
 // up to the same population size are an error (ErrInconsistent), and so is
 // not converging within MaxIter sweeps (ErrNotConverged), naming the largest
 // remaining gap. The variance of estimates from the result residualises the
@@ -173,7 +185,7 @@ func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 	pops := make([][]float64, len(margins))
 	var total float64
 	for m, mg := range margins {
-		idx, pop, err := cellIndex(fmt.Sprintf("margin %d", m), mg.Cells, mg.Totals, len(d.w))
+		idx, pop, err := cellIndex(fmt.Sprintf("margin %d", m), mg.Cells, d.w, mg.Totals)
 		if err != nil {
 			return nil, err
 		}
