@@ -26,9 +26,9 @@ type Options struct {
 	// signals dated up to At - Lead count, so nothing learned after the
 	// cut-off leaks into the fit. 0 means 90 days.
 	Lead time.Duration
-	// Penalty is the ridge (L2) penalty on the persona coefficients; 0 means
-	// 1. Unpenalised fits it by plain maximum likelihood instead, as glm
-	// does (and fails on separable data).
+	// Penalty is the ridge (L2) penalty on the persona coefficients and on
+	// the slope of every link; 0 means 1. Unpenalised fits both by plain
+	// maximum likelihood instead, as glm does (and fails on separable data).
 	Penalty     float64
 	Unpenalised bool
 	// Folds is the number of cross-validation folds; 0 means 5.
@@ -191,7 +191,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if err != nil {
 		return nil, err
 	}
-	if rep.Link, err = fitLink(calScores, y, all); err != nil {
+	if rep.Link, err = fitLink(calScores, y, all, o.Penalty); err != nil {
 		return nil, err
 	}
 	if rep.Evaluations, err = crossValidate(base, scorer, data, baseScores, y, &o); err != nil {
@@ -331,15 +331,16 @@ func scoreAll(m scoring.Model, cat *persona.Catalog, data []Outcome, lead time.D
 	return out, nil
 }
 
-// fitLink fits renewal on one score (on 0..100) over the accounts in rows.
-func fitLink(scores []float64, y []bool, rows []int) (Link, error) {
+// fitLink fits renewal on one score (on 0..100) over the accounts in rows,
+// with the ridge penalty on the slope.
+func fitLink(scores []float64, y []bool, rows []int, penalty float64) (Link, error) {
 	x := make([][]float64, len(rows))
 	ys := make([]bool, len(rows))
 	for r, i := range rows {
 		x[r] = []float64{(scores[i] - 50) / 50}
 		ys[r] = y[i]
 	}
-	l, err := FitLogit(x, ys, 0)
+	l, err := FitLogit(x, ys, penalty)
 	if err != nil {
 		return Link{}, err
 	}
@@ -399,7 +400,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 			return nil, err
 		}
 		for m, scores := range [3][]float64{flat, baseScore, calScore} {
-			link, err := fitLink(scores, y, train)
+			link, err := fitLink(scores, y, train, o.Penalty)
 			if err != nil {
 				return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 			}

@@ -3,6 +3,7 @@ package calibrate_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,5 +145,36 @@ func TestCalibrateBadInput(t *testing.T) {
 	}
 	if _, err := calibrate.Calibrate(bad, cat, data, nil); !errors.Is(err, scoring.ErrInvalidValue) {
 		t.Errorf("an invalid base model: %v", err)
+	}
+}
+
+// Outcomes that the score separates perfectly (every account above the
+// median renews, every one below churns) have no finite unpenalised fit. The
+// default penalty applies to the links too, so Calibrate succeeds; it used to
+// fail with ErrSeparable because the links were always fitted unpenalised.
+// Unpenalised, it still reports ErrSeparable.
+func TestCalibrateSeparableWithDefaultPenalty(t *testing.T) {
+	data, cat := simulated(t, 400, 5)
+	s, _ := scoring.Compile(scoring.DefaultModel(cat), cat)
+	scores := make([]float64, len(data))
+	for i, d := range data {
+		r, _ := s.Score(d.Account, d.Signals, d.At.Add(-90*24*time.Hour))
+		scores[i] = r.Score
+	}
+	sorted := slices.Clone(scores)
+	slices.Sort(sorted)
+	median := sorted[len(sorted)/2]
+	for i := range data {
+		data[i].Renewed = scores[i] >= median
+	}
+	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if err != nil {
+		t.Fatalf("separable data with the default penalty: %v", err)
+	}
+	if !(rep.Link.Slope > 0) || math.IsInf(rep.Link.Slope, 0) {
+		t.Errorf("link slope %v, want finite and positive", rep.Link.Slope)
+	}
+	if _, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, &calibrate.Options{Unpenalised: true}); !errors.Is(err, calibrate.ErrSeparable) {
+		t.Errorf("unpenalised: %v, want ErrSeparable", err)
 	}
 }
