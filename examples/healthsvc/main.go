@@ -63,14 +63,7 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string, accounts in
 	// for people and for the test that starts this binary.
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := httpServer(srv.Handler(), log)
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
 
@@ -98,6 +91,22 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string, accounts in
 	return nil
 }
 
+// httpServer returns the HTTP server for handler with the service's
+// connection limits: a client has 5 s to send its headers and 15 s for the
+// whole request, so slow or stalled clients cannot hold connections (the
+// handler's own limit, requestTimeout, is shorter than the write timeout,
+// so a reply always gets out).
+func httpServer(handler http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // seed registers a synthetic base and scores it at the end of its
 // simulated year, so the service answers with real data from the start.
 func seed(ctx context.Context, srv *Server, n int) error {
@@ -108,6 +117,6 @@ func seed(ctx context.Context, srv *Server, n int) error {
 	if err := srv.Register(base.Accounts...); err != nil {
 		return err
 	}
-	_, err = srv.ScoreAndStore(ctx, base.Accounts, base.Signals(villagesim.SignalConfig{Seed: 1}), base.End)
+	_, _, err = srv.ScoreAndStore(ctx, base.Accounts, base.Signals(villagesim.SignalConfig{Seed: 1}), base.End)
 	return err
 }

@@ -33,6 +33,8 @@ type Server struct {
 	now    func() time.Time
 	scorer atomic.Pointer[modelVersion]
 	ready  atomic.Bool
+	// timeout limits each request; NewServer sets requestTimeout.
+	timeout time.Duration
 
 	mu       sync.RWMutex
 	accounts map[string]persona.Account
@@ -46,7 +48,7 @@ type modelVersion struct {
 // NewServer returns a server scoring with model m (stored as a new version
 // if the store has none) against cat.
 func NewServer(ctx context.Context, cat *persona.Catalog, store *Store, m scoring.Model, log *slog.Logger, now func() time.Time) (*Server, error) {
-	s := &Server{cat: cat, store: store, log: log, now: now, accounts: map[string]persona.Account{}}
+	s := &Server{cat: cat, store: store, log: log, now: now, timeout: requestTimeout, accounts: map[string]persona.Account{}}
 	if v, js, err := store.LatestModel(ctx); err == nil {
 		var stored scoring.Model
 		if err := json.Unmarshal(js, &stored); err != nil {
@@ -101,27 +103,33 @@ func (s *Server) Register(accounts ...persona.Account) error {
 }
 
 // ScoreAndStore scores each account with its signals at time at and stores
-// the whole batch in one transaction.
-func (s *Server) ScoreAndStore(ctx context.Context, accounts []persona.Account, signals [][]scoring.Signal, at time.Time) ([]scoring.Result, error) {
+// the whole batch in one transaction. It returns the version of the model
+// that scored them, which is the version stored with them: the model may be
+// replaced meanwhile, so callers must not read it again.
+func (s *Server) ScoreAndStore(ctx context.Context, accounts []persona.Account, signals [][]scoring.Signal, at time.Time) ([]scoring.Result, int, error) {
 	mv := s.scorer.Load()
 	results := make([]scoring.Result, len(accounts))
 	for i, a := range accounts {
 		r, err := mv.scorer.Score(a, signals[i], at)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		results[i] = r
 	}
 	if err := s.store.SaveScores(ctx, results, mv.version); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return results, nil
+	return results, mv.version, nil
 }
 
 // SetReady marks the service ready to serve traffic.
 func (s *Server) SetReady() { s.ready.Store(true) }
 
 // Handler returns the service's routes, with body-size and time limits.
+// Every reply is JSON, the mux's own 404, 405 and redirects included. A
+// request that runs out of time gets 503 and has stored nothing: the time
+// limit is on the request's context, which the store's transaction obeys up
+// to its commit, so a 200 means stored and anything else means not.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -132,24 +140,52 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/accounts/{id}", s.account)
 	mux.HandleFunc("GET /v1/model", s.getModel)
 	mux.HandleFunc("POST /v1/model", s.postModel)
-	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		rw := &jsonWriter{ResponseWriter: w, status: http.StatusOK}
 		r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
 		mux.ServeHTTP(rw, r)
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.status, "duration", time.Since(start))
 	})
-	return http.TimeoutHandler(logged, requestTimeout, `{"error":"request timed out"}`)
 }
 
-type statusWriter struct {
+// jsonWriter records the status and turns the plain-text replies that
+// net/http writes itself (the mux's 404 and 405, its redirects to a cleaned
+// path) into the service's JSON error form, keeping their headers (Allow,
+// Location).
+type jsonWriter struct {
 	http.ResponseWriter
-	status int
+	status  int
+	replace bool // the handler's body is discarded: a JSON body was written instead
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *jsonWriter) WriteHeader(code int) {
 	w.status = code
+	h := w.Header()
+	if ct := h.Get("Content-Type"); code >= 300 && !strings.HasPrefix(ct, "application/json") {
+		w.replace = true
+		body := errorBody{Error: strings.ToLower(http.StatusText(code))}
+		if loc := h.Get("Location"); loc != "" {
+			body.Location = loc
+		}
+		if allow := h.Get("Allow"); allow != "" {
+			body.Error += "; allowed: " + allow
+		}
+		h.Del("X-Content-Type-Options")
+		writeJSON(w.ResponseWriter, code, body)
+		return
+	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *jsonWriter) Write(p []byte) (int, error) {
+	if w.replace {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +194,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.Ping(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "database: "+err.Error(), nil)
+		s.log.Error("readiness: database", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "database unavailable", nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -171,6 +208,8 @@ type scoreRequest struct {
 	Account *persona.Account `json:"account,omitempty"`
 	Signals []scoring.Signal `json:"signals"`
 	At      *time.Time       `json:"at,omitempty"`
+
+	stringValues []int // indices of signals whose value was a JSON string
 }
 
 type scoreResponse struct {
@@ -183,6 +222,10 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var req scoreRequest
 	if !decode(w, r, &req) {
+		return
+	}
+	if problems := req.check(); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid signals or time", problems)
 		return
 	}
 	if req.Account != nil {
@@ -206,13 +249,82 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 	if req.At != nil {
 		at = *req.At
 	}
-	results, err := s.ScoreAndStore(r.Context(), []persona.Account{acct}, [][]scoring.Signal{req.Signals}, at)
+	results, version, err := s.ScoreAndStore(r.Context(), []persona.Account{acct}, [][]scoring.Signal{req.Signals}, at)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		s.internalError(w, r, err)
 		return
 	}
 	res := results[0]
-	writeJSON(w, http.StatusOK, scoreResponse{Result: res, Explanation: res.String(), Model: s.scorer.Load().version})
+	writeJSON(w, http.StatusOK, scoreResponse{Result: res, Explanation: res.String(), Model: version})
+}
+
+// check lists what the scorer must not be given: times that cannot be
+// stored or encoded (CheckTime), and values sent as strings. The library
+// reads "NaN" and "±Inf" strings so that a Result listing a dropped NaN
+// round-trips; a client of the API sends numbers.
+func (req *scoreRequest) check() []string {
+	var problems []string
+	if req.At != nil {
+		if err := CheckTime(*req.At); err != nil {
+			problems = append(problems, "at: "+err.Error())
+		}
+	}
+	for i, sig := range req.Signals {
+		if err := CheckTime(sig.At); err != nil {
+			problems = append(problems, fmt.Sprintf("signals[%d].at: %v", i, err))
+		}
+	}
+	for _, i := range req.stringValues {
+		problems = append(problems, fmt.Sprintf("signals[%d].value: a string, not a number", i))
+	}
+	return problems
+}
+
+// UnmarshalJSON decodes a score request, noting signals whose value is a
+// JSON string.
+func (req *scoreRequest) UnmarshalJSON(data []byte) error {
+	type plain scoreRequest
+	var raw struct {
+		plain
+		Signals []json.RawMessage `json:"signals"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	*req = scoreRequest(raw.plain)
+	req.Signals = make([]scoring.Signal, len(raw.Signals))
+	for i, js := range raw.Signals {
+		var v struct {
+			Value json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal(js, &v); err != nil {
+			return fmt.Errorf("signals[%d]: %w", i, err)
+		}
+		if len(v.Value) > 0 && v.Value[0] == '"' {
+			req.stringValues = append(req.stringValues, i)
+		}
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req.Signals[i]); err != nil {
+			return fmt.Errorf("signals[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// internalError logs err and answers 500 without its text, which may name
+// the database or its driver; a request that ran out of time answers 503.
+// Either way nothing was stored.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		s.log.Warn("request timed out", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeError(w, http.StatusServiceUnavailable, "request timed out; nothing was stored", nil)
+		return
+	}
+	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+	writeError(w, http.StatusInternalServerError, "internal error; nothing was stored", nil)
 }
 
 type accountResponse struct {
@@ -221,20 +333,28 @@ type accountResponse struct {
 	Trend   string  `json:"trend"`
 	Change  float64 `json:"change"`
 	History []Point `json:"history"`
+	// Unreadable counts stored scores that could not be read and are left out.
+	Unreadable int `json:"unreadable,omitempty"`
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	hist, err := s.store.History(r.Context(), id, historyPoints)
+	hist, skipped, err := s.store.History(r.Context(), id, historyPoints)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		s.internalError(w, r, err)
 		return
 	}
-	if len(hist) == 0 {
+	for _, problem := range skipped {
+		s.log.Warn("unreadable score row skipped", "account", id, "error", problem)
+	}
+	if len(hist) == 0 && len(skipped) == 0 {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no score for account %q", id), nil)
 		return
 	}
-	resp := accountResponse{Account: id, Latest: &hist[len(hist)-1], Trend: "new", History: hist}
+	resp := accountResponse{Account: id, Trend: "new", History: hist, Unreadable: len(skipped)}
+	if len(hist) > 0 {
+		resp.Latest = &hist[len(hist)-1]
+	}
 	if n := len(hist); n > 1 {
 		resp.Change = hist[n-1].Score - hist[n-2].Score
 		resp.Trend = trend(resp.Change, hist[n-1], hist[n-2])
@@ -276,7 +396,7 @@ func (s *Server) postModel(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnprocessableEntity, "invalid model; the previous model keeps serving", splitErrors(err))
 			return
 		}
-		writeError(w, http.StatusInternalServerError, err.Error(), nil)
+		s.internalError(w, r, err)
 		return
 	}
 	s.log.Info("model replaced", "version", v)
@@ -310,8 +430,9 @@ func splitErrors(err error) []string {
 }
 
 type errorBody struct {
-	Error   string   `json:"error"`
-	Details []string `json:"details,omitempty"`
+	Error    string   `json:"error"`
+	Details  []string `json:"details,omitempty"`
+	Location string   `json:"location,omitempty"` // where a redirect points
 }
 
 func writeError(w http.ResponseWriter, code int, msg string, details []string) {

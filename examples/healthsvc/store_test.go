@@ -32,7 +32,7 @@ func TestStoreMigratesFromEmptyAndReopens(t *testing.T) {
 	if v, _ := s.Version(ctx); v != len(migrations) {
 		t.Errorf("version after reopening = %d", v)
 	}
-	if h, _ := s.History(ctx, "a", 10); len(h) != 1 {
+	if h, _, _ := s.History(ctx, "a", 10); len(h) != 1 {
 		t.Errorf("history after reopening = %+v", h)
 	}
 }
@@ -55,7 +55,7 @@ func TestHistoryIsInTimeOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h, err := s.History(ctx, "a", 3)
+	h, _, err := s.History(ctx, "a", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +81,10 @@ func TestFailedBatchRollsBack(t *testing.T) {
 	if err == nil {
 		t.Fatal("a batch with an invalid row was saved")
 	}
-	if h, _ := s.History(ctx, "a", 10); len(h) != 1 || h[0].Score != 40 {
+	if h, _, _ := s.History(ctx, "a", 10); len(h) != 1 || h[0].Score != 40 {
 		t.Errorf("after the failed batch, history of a = %+v; want only the first score", h)
 	}
-	if h, _ := s.History(ctx, "b", 10); len(h) != 0 {
+	if h, _, _ := s.History(ctx, "b", 10); len(h) != 0 {
 		t.Errorf("half a batch was written: %+v", h)
 	}
 }
