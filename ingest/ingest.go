@@ -197,14 +197,19 @@ func jsonRecord(line int, text string) record {
 	return rec
 }
 
-// parseTime accepts RFC 3339 or a bare date (midnight UTC).
+// parseTime accepts RFC 3339 or a bare date (midnight UTC), in years 0001
+// to 9999 once in UTC: a time that the writers (and JSON, and most stores)
+// could not write back in RFC 3339, such as 9999-12-31T23:59:59-14:00, is
+// rejected here rather than failing later.
 func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("not a time (want RFC 3339 or YYYY-MM-DD): %q", s)
+		if t, err = time.Parse(time.DateOnly, s); err != nil {
+			return time.Time{}, fmt.Errorf("not a time (want RFC 3339 or YYYY-MM-DD): %q", s)
+		}
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return time.Time{}, fmt.Errorf("time %q is outside years 0001-9999 UTC", s)
 	}
 	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -257,58 +258,115 @@ func TestConcurrentRequests(t *testing.T) {
 // loopback port, waits until it is ready, calls it, sends SIGTERM and checks
 // that it exits cleanly and says so.
 func TestBinaryShutsDownOnSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "healthsvc")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "h.db"), "-accounts", "20")
-	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address announced: %v\n%s", err, stderr.String())
-	}
-	base := strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 20s: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp, err := http.Get(base + "/v1/accounts/acct-00001")
+	p := startBinary(t, filepath.Join(t.TempDir(), "h.db"))
+	resp, err := http.Get(p.base + "/v1/accounts/acct-00001")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET a seeded account: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	if err := p.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", p.stderr.String())
+	}
+}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the service once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "healthsvc-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "healthsvc")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// process is the service running as a child process.
+type process struct {
+	cmd    *exec.Cmd
+	base   string // http://127.0.0.1:port
+	stderr *lockedWriter
+	exited chan error
+}
+
+// startBinary starts the service on a free loopback port with the database
+// at db and waits until it is ready.
+func startBinary(t *testing.T, db string) *process {
+	t.Helper()
+	cmd := exec.Command(binary(t), "-addr", "127.0.0.1:0", "-db", db, "-accounts", "5")
+	stdout, _ := cmd.StdoutPipe()
+	p := &process{cmd: cmd, stderr: new(lockedWriter), exited: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v\n%s", err, stderr.String())
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address announced: %v\n%s", err, p.stderr.String())
+	}
+	p.base = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 20s: %v\n%s", err, p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends sig and waits (at most 15 s) for the process to exit.
+func (p *process) stop(sig syscall.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	select {
+	case err := <-p.exited:
+		return err
 	case <-time.After(15 * time.Second):
-		t.Fatalf("still running 15s after SIGTERM\n%s", stderr.String())
+		return errors.New("still running 15s after the signal")
 	}
-	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
-		t.Errorf("no clean stop in the log:\n%s", stderr.String())
-	}
-	_ = os.Remove(bin)
+}
+
+// lockedWriter lets the child's stderr be read while it is written.
+type lockedWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
