@@ -10,9 +10,10 @@
 // row at a time, never the whole file), and records each rejected row with
 // its file, line, column and reason in its Summary, where Read == Accepted +
 // Rejected. CRM exports carry job titles, not personas: Contacts maps titles
-// through a persona.TitleMapper, reports the titles no rule matched
-// (Summary.Unmapped) and, with no fallback persona, rejects the row rather
-// than guess. Scoring then applies its own checks (a value off a metric's
+// through a persona.TitleMapper and reports the titles no rule matched
+// (Summary.Unmapped); with no fallback persona such a contact is kept as
+// persona.Unmapped rather than guessed, and scoring drops its signals with a
+// reason. Scoring then applies its own checks (a value off a metric's
 // scale, an unknown contact) and reports what it drops in its Result.
 //
 // Times are RFC 3339 or YYYY-MM-DD (midnight UTC); numbers must be finite.

@@ -184,8 +184,10 @@ type ContactOptions struct {
 	// Catalog is required: personas named in the file must be in it.
 	Catalog *persona.Catalog
 	// Titles maps job titles to personas for rows with no persona column
-	// value. A title that no rule matches gets the rules' fallback persona and
-	// is counted in Summary.Unmapped; with no fallback the row is rejected.
+	// value. A title that no rule matches gets the rules' fallback persona,
+	// or with no fallback stays persona.Unmapped (a valid contact whose
+	// signals scoring drops with a reason), and is counted in
+	// Summary.Unmapped either way.
 	// Nil means rows must name their persona.
 	Titles *persona.TitleMapper
 	// Accounts, if set, lists the known account IDs; a contact of any other
@@ -235,13 +237,10 @@ func parseContact(rec record, opts *ContactOptions, unmapped func(title string))
 		id, matched := opts.Titles.Map(c.Title)
 		if !matched {
 			unmapped(c.Title)
-			if id == "" {
-				return c, "title", fmt.Sprintf("title %q matches no rule and the rules have no fallback", c.Title)
-			}
 		}
 		c.Persona = id
 	}
-	if _, ok := opts.Catalog.Persona(c.Persona); !ok {
+	if _, ok := opts.Catalog.Persona(c.Persona); !ok && c.Persona != persona.Unmapped {
 		return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
 	}
 	var err error

@@ -8,12 +8,18 @@ import (
 	"time"
 )
 
-// Contact is a person in an account, mapped to one persona.
+// Contact is a person in an account, mapped to one persona, or Unmapped
+// when their role is not known (a job title no rule matched).
 //
 // Tenure is the half-open interval [Joined, Left): a contact is active at t
 // when Joined <= t (inclusive: active from the instant they joined) and
 // t < Left (exclusive: gone from the instant they left). A zero Joined means
 // "since before records began"; a zero Left means "still there".
+// Unmapped is the Persona of a contact whose role is not known. Such a
+// contact is a valid member of its account: CoverageAt lists it, and
+// scoring drops its signals with a reason rather than guess who spoke.
+const Unmapped ID = ""
+
 type Contact struct {
 	ID      string    `json:"id"`
 	Account string    `json:"account"`
@@ -79,7 +85,7 @@ func (a *Account) Validate(cat *Catalog) error {
 		if c.Account != "" && c.Account != a.ID {
 			errs = append(errs, fieldErr(path+".account", c.Account, ErrWrongAccount))
 		}
-		if _, ok := cat.Persona(c.Persona); !ok {
+		if _, ok := cat.Persona(c.Persona); !ok && c.Persona != Unmapped {
 			errs = append(errs, fieldErr(path+".persona", string(c.Persona), ErrUnknownPersona))
 		}
 		if !c.Joined.IsZero() && !c.Left.IsZero() && c.Left.Before(c.Joined) {

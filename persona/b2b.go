@@ -89,8 +89,14 @@ func B2B() *Catalog {
 }
 
 // B2BTitleRules returns title rules that map common job titles to the
-// personas of the B2B catalog, with EndUser as the fallback. Order matters:
-// the first matching rule wins, so specific titles come before generic ones.
+// personas of the B2B catalog. Order matters: the first matching rule wins,
+// so specific titles come before generic ones.
+//
+// There is no fallback: a title no rule matches leaves the contact unmapped
+// (an empty Persona), because an answer without knowing who gave it is noise
+// (DOMAIN.md). Unmapped contacts are counted (ingest's Summary.Unmapped),
+// listed by CoverageAt, and their signals are dropped by scoring with a
+// reason of their own. To score them as some persona anyway, set Fallback.
 func B2BTitleRules() TitleRules {
 	return TitleRules{
 		Rules: []TitleRule{
@@ -103,6 +109,5 @@ func B2BTitleRules() TitleRules {
 			{Persona: TechnicalExpert, Keywords: []string{"engineer", "developer", "architect", "administrator", "admin", "devops", "analyst", "technician", "sre"}},
 			{Persona: DepartmentManager, Keywords: []string{"manager", "director", "lead", "supervisor"}},
 		},
-		Fallback: EndUser,
 	}
 }

@@ -25,8 +25,9 @@ type Coverage struct {
 	// SingleThreaded lists the present personas that hang on exactly one
 	// active contact: lose that person and the persona is gone.
 	SingleThreaded []ID `json:"single_threaded,omitempty"`
-	// Unmapped lists active contacts whose persona the catalog does not know;
-	// they are reported here rather than silently ignored.
+	// Unmapped lists active contacts whose persona is Unmapped or one the
+	// catalog does not know; they are reported here rather than silently
+	// ignored.
 	Unmapped []string `json:"unmapped,omitempty"`
 	// WeightShare is the share of the catalog's total effective weight held by
 	// the present personas, in [0, 1]; 0 when the catalog's total weight is 0.

@@ -71,10 +71,13 @@ func ExampleTitleMapper_Map() {
 	}
 	for _, title := range []string{"VP Finance", "Senior DevOps Engineer", "Receptionist"} {
 		id, matched := m.Map(title)
+		if id == persona.Unmapped {
+			id = "(unmapped)"
+		}
 		fmt.Printf("%-22s -> %-12s matched by a rule: %v\n", title, id, matched)
 	}
 	// Output:
 	// VP Finance             -> finance-exec matched by a rule: true
 	// Senior DevOps Engineer -> tech-expert  matched by a rule: true
-	// Receptionist           -> end-user     matched by a rule: false
+	// Receptionist           -> (unmapped)   matched by a rule: false
 }

@@ -28,9 +28,9 @@ func TestB2BTitleRules(t *testing.T) {
 		{"Head of Customer Operations", persona.LineOfBusiness, true},
 		{"Staff Software Engineer", persona.TechnicalExpert, true},
 		{"Warehouse Manager", persona.DepartmentManager, true},
-		{"Associate", persona.EndUser, false}, // contains "cio" only as letters, not as a word
-		{"Sales Representative", persona.EndUser, false},
-		{"", persona.EndUser, false},
+		{"Associate", persona.Unmapped, false}, // contains "cio" only as letters, not as a word
+		{"Sales Representative", persona.Unmapped, false},
+		{"", persona.Unmapped, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.title, func(t *testing.T) {

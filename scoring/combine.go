@@ -5,17 +5,30 @@ import "math"
 // combine turns the persona scores in ws into group and account scores,
 // applies the veto cap, and fills the explanation in dst.
 func (s *Scorer) combine(dst *Result, ws *workspace) {
-	// Group level: which personas with weight were heard, and each group's minimum.
+	// Group level: which personas with weight were heard, each group's
+	// minimum, and, when the model counts them at the prior, the personas
+	// with weight not heard in mean-rule groups.
+	atPrior := s.model.Unheard == UnheardPrior
+	dst.MissingAtPrior = atPrior
+	heardAny := false
 	for p := range ws.persona {
 		pa := &ws.persona[p]
+		gi := s.personaGroup[p]
+		g := &ws.group[gi]
 		switch {
 		case !pa.heard && s.effWeight[p] > 0:
 			dst.Missing = append(dst.Missing, s.cat.At(p).ID)
+			if atPrior && s.groupRule[gi] == RuleMean {
+				pa.atPrior = true
+				pa.theta = s.model.PriorMean
+				pa.variance = s.model.Spread * s.model.Spread / s.model.PriorStrength
+				g.heardWeight += s.personaWeight[p]
+			}
 		case pa.heard && s.personaWeight[p] > 0:
+			heardAny = heardAny || s.effWeight[p] > 0
 			dst.Coverage += s.effWeight[p]
-			g := &ws.group[s.personaGroup[p]]
-			if g.heardWeight == 0 || pa.theta < ws.persona[g.argmin].theta {
-				g.argmin = p
+			if !g.minSet || pa.theta < ws.persona[g.argmin].theta {
+				g.argmin, g.minSet = p, true
 			}
 			g.heardWeight += s.personaWeight[p]
 		}
@@ -29,11 +42,11 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		}
 	}
 
-	// Each heard persona's share of its group (the group's score is the
+	// Each persona's share of its group (the group's score is the
 	// share-weighted sum) and of the account.
 	for p := range ws.persona {
 		pa := &ws.persona[p]
-		if !pa.heard || s.personaWeight[p] == 0 {
+		if !(pa.heard || pa.atPrior) || s.personaWeight[p] == 0 {
 			continue
 		}
 		gi := s.personaGroup[p]
@@ -69,7 +82,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 			dst.Groups = append(dst.Groups, gs)
 		}
 	}
-	if groupTotal == 0 { // nobody with any weight was heard
+	if !heardAny || groupTotal == 0 { // nobody with any weight was heard
 		dst.Low, dst.High = 0, 100
 		dst.Band = BandInsufficient
 		return
@@ -82,8 +95,11 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		score += dst.Personas[i].Contribution
 	}
 	for p := range ws.persona {
-		if pa := &ws.persona[p]; pa.heard {
+		pa := &ws.persona[p]
+		if pa.heard || pa.atPrior {
 			variance += pa.weight * pa.weight * pa.variance
+		}
+		if pa.heard {
 			sumW += pa.weight
 			sumW2 += pa.weight * pa.weight * pa.people
 		}
@@ -97,17 +113,23 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	half := s.z * dst.StdErr
 	dst.Low, dst.High = clamp100(score-half), clamp100(score+half)
 
-	// The veto cap: the weakest veto holder below the threshold caps the account.
+	// The veto cap: of the veto holders below the threshold (on the
+	// evidence, or by their score, as the model says), the weakest caps the
+	// account.
 	veto := -1
 	for p := range ws.persona {
-		if pa := &ws.persona[p]; pa.heard && s.veto[p] && pa.theta < s.model.VetoBelow &&
-			(veto < 0 || pa.theta < ws.persona[veto].theta) {
+		pa := &ws.persona[p]
+		basis := pa.raw + s.zVeto*s.model.Spread/math.Sqrt(pa.n)
+		if s.model.VetoOn == VetoOnScore {
+			basis = pa.theta
+		}
+		if pa.heard && s.veto[p] && basis < s.model.VetoBelow && (veto < 0 || pa.theta < ws.persona[veto].theta) {
 			veto = p
 		}
 	}
 	if veto >= 0 {
 		v := &ws.persona[veto]
-		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta}
+		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta, Raw: v.raw}
 		if v.theta < dst.Score {
 			dst.Veto.Applied = true
 			dst.VetoAdjustment = v.theta - dst.Score

@@ -38,6 +38,7 @@ type Scorer struct {
 	halfLife time.Duration
 	maxAge   time.Duration
 	z        float64 // normal quantile for the interval
+	zVeto    float64 // one-sided normal quantile of the veto level
 
 	// workspaces recycles scratch space between calls to Score, which returns
 	// a fresh Result each time and so cannot keep it there.
@@ -198,6 +199,23 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		}
 	}
 	inRange("veto_below", model.VetoBelow, 0, 100)
+	switch model.VetoOn {
+	case "", VetoOnEvidence, VetoOnScore:
+	default:
+		add("veto_on", string(model.VetoOn), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, VetoOnEvidence, VetoOnScore))
+	}
+	if model.VetoLevel != 0 && !(model.VetoLevel >= 0.5 && model.VetoLevel < 1) {
+		add("veto_level", model.VetoLevel, fmt.Errorf("%w: want 0 (the default) or 0.5 <= level < 1", ErrInvalidValue))
+	}
+	switch model.Unheard {
+	case "", UnheardRenormalise:
+	case UnheardPrior:
+		if !(model.PriorStrength > 0) {
+			add("unheard", string(model.Unheard), fmt.Errorf("%w: counting personas not heard at the prior needs prior_strength > 0", ErrInvalidValue))
+		}
+	default:
+		add("unheard", string(model.Unheard), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, UnheardRenormalise, UnheardPrior))
+	}
 	inRange("prior_mean", model.PriorMean, 0, 100)
 	inRange("min_coverage", model.MinCoverage, 0, 1)
 	if !(model.PriorStrength >= 0) || math.IsInf(model.PriorStrength, 0) {
@@ -265,6 +283,11 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	s.halfLife = time.Duration(model.HalfLife)
 	s.maxAge = time.Duration(model.MaxAge)
 	s.z = distuv.UnitNormal.Quantile(0.5 + model.Confidence/2)
+	if level := model.VetoLevel; level != 0 {
+		s.zVeto = distuv.UnitNormal.Quantile(level)
+	} else {
+		s.zVeto = distuv.UnitNormal.Quantile(DefaultVetoLevel)
+	}
 	return s, nil
 }
 

@@ -27,6 +27,7 @@ func TestBuiltinScorerConforms(t *testing.T) {
 	// and the k = 0 path are held to the contract.
 	m.Groups[0].Rule = scoring.RuleMin
 	m.PriorStrength = 0
+	m.Unheard = scoring.UnheardRenormalise // the prior has no strength to count at
 	s = mustCompile(t, m, cat)
 	if err := scoringtest.Check(s, scoringtest.Config{Cases: cases, Merge: scoringtest.ShardMerge(s), Raise: scoringtest.RaiseToBest(m), Seed: 2}); err != nil {
 		t.Error(err)

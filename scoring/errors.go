@@ -62,6 +62,7 @@ const (
 	ReasonWrongAccount             // the signal names another account
 	ReasonMetricNotWeighted        // the model gives this metric no weight for this persona
 	ReasonDuplicate                // same contact, metric and time as a signal that was kept
+	ReasonUnmappedContact          // the contact's persona is not known (persona.Unmapped)
 )
 
 var reasonNames = [...]string{
@@ -77,6 +78,7 @@ var reasonNames = [...]string{
 	ReasonWrongAccount:      "signal belongs to another account",
 	ReasonMetricNotWeighted: "metric has no weight for this persona",
 	ReasonDuplicate:         "duplicate of another signal (same contact, metric and time)",
+	ReasonUnmappedContact:   "contact's persona not known (unmapped job title)",
 }
 
 // String describes the reason in words.

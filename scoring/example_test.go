@@ -48,18 +48,22 @@ func Example() {
 	// scores 2*50/3.974 = 25.2. The end users gave two answers of 100 on
 	// metrics weighted 2/3 and 1/3 (NPS weighs double), an effective size of
 	// 1/((2/3)^2 + (1/3)^2) = 1.8 independent answers, so they score
-	// (1.8*100 + 2*50)/3.8 = 73.7. The uncapped account is 58.4, but finance
-	// holds a veto and is below 30, so the account is capped at 25.2.
+	// (1.8*100 + 2*50)/3.8 = 73.7. The five personas not heard count at the
+	// prior with their catalog weights, so each persona heard keeps its own
+	// (lob-exec 0.225, finance 0.175, end users 0.105, tech 0.06) and the
+	// uncapped account is 50 + 3.75 - 4.35 + 2.49 + 0.60 = 52.5. Finance
+	// holds a veto and its answers (raw 0 from N = 1.97, 0 + 0.84*25/1.40 =
+	// 15 < 30) put it below 30, so the account is capped at 25.2.
 
 	// Output:
-	// acme: 25.2 (4.5..45.8), at risk; coverage 56%, effective n 5.2 from 6 signals
+	// acme: 25.2 (4.5..45.8), at risk; coverage 56%, effective n 4.2 from 6 signals
 	//   baseline 50.0
-	//     +4.7  lob-exec       score  66.7 ± 14.4  weight 28.1%  1 contact(s), 1 signal(s)
-	//     -5.4  finance-exec   score  25.2 ± 12.5  weight 21.9%  2 contact(s), 2 signal(s)  (veto holder)
-	//     +7.1  end-user       score  73.7 ± 12.8  weight 30.0%  2 contact(s), 2 signal(s)
-	//     +2.0  tech-expert    score  60.0 ± 14.4  weight 20.0%  1 contact(s), 1 signal(s)
-	//    -33.2  veto: finance-exec at 25.2 caps the account
-	//   not heard: procurement, dept-manager, champion, cio, security
+	//     +3.8  lob-exec       score  66.7 ± 14.4  weight 22.5%  1 contact(s), 1 signal(s)
+	//     -4.3  finance-exec   score  25.2 ± 12.5  weight 17.5%  2 contact(s), 2 signal(s)  (veto holder)
+	//     +2.5  end-user       score  73.7 ± 12.8  weight 10.5%  2 contact(s), 2 signal(s)
+	//     +0.6  tech-expert    score  60.0 ± 14.4  weight  6.0%  1 contact(s), 1 signal(s)
+	//    -27.3  veto: finance-exec (answers averaging 0.0) caps the account at its score 25.2
+	//   not heard, counted at the prior: procurement, dept-manager, champion, cio, security
 	//   heard from one person only: lob-exec, tech-expert
 	//   dropped 1 signal(s): 1 value outside the metric's scale
 }
@@ -88,8 +92,8 @@ func ExampleScorer_ScoreAll() {
 		fmt.Printf("%s %.1f %s\n", r.Account, r.Score, r.Band)
 	}
 	// Output:
-	// acct-0 66.7 insufficient data
-	// acct-1 33.3 insufficient data
+	// acct-0 53.8 insufficient data
+	// acct-1 46.2 insufficient data
 	// acct-2 50.0 insufficient data
 }
 
@@ -128,8 +132,10 @@ func ExampleScorer_NewAccumulator() {
 		{Contact: "eli", Metric: "csat", Value: 2, At: at},
 	}, at)
 	// By hand: dana 100 -> (100 + 2*50)/3 = 66.667; eli's CSAT 2 of 1..5 is 25
-	// -> (25 + 100)/3 = 41.667; groups decision 0.5 and use 0.3 renormalise to
-	// 0.625 and 0.375: 0.625*66.667 + 0.375*41.667 = 57.2917.
+	// -> (25 + 100)/3 = 41.667. The personas not heard count at the prior 50
+	// with their catalog weights, so dana's line-of-business executive keeps
+	// 0.225 of the account and eli's end users 0.105:
+	// 50 + 0.225*(66.667 - 50) + 0.105*(41.667 - 50) = 52.875.
 	fmt.Printf("merged %.4f, whole %.4f\n", merged.Score, whole.Score)
-	// Output: merged 57.2917, whole 57.2917
+	// Output: merged 52.8750, whole 52.8750
 }

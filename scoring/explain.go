@@ -23,13 +23,19 @@ func (r *Result) Explain(w io.Writer) error {
 				p.Contribution, p.Persona, p.Score, p.StdErr, 100*p.Weight, p.Contacts, p.Signals, vetoMark(p.Veto))
 		}
 		if r.Veto.Applied {
-			ew.printf("  %+6.1f  veto: %s at %.1f caps the account\n", r.VetoAdjustment, r.Veto.Persona, r.Veto.Score)
+			ew.printf("  %+6.1f  veto: %s (answers averaging %.1f) caps the account at its score %.1f\n",
+				r.VetoAdjustment, r.Veto.Persona, r.Veto.Raw, r.Veto.Score)
 		} else if r.Veto.Persona != "" {
-			ew.printf("  warning: veto holder %s is at %.1f, below the veto threshold\n", r.Veto.Persona, r.Veto.Score)
+			ew.printf("  warning: veto holder %s (answers averaging %.1f) is below the veto threshold; its score %.1f is above the account's\n",
+				r.Veto.Persona, r.Veto.Raw, r.Veto.Score)
 		}
 	}
 	if len(r.Missing) > 0 {
-		ew.printf("  not heard: %s\n", joinIDs(r.Missing))
+		if r.MissingAtPrior {
+			ew.printf("  not heard, counted at the prior: %s\n", joinIDs(r.Missing))
+		} else {
+			ew.printf("  not heard: %s\n", joinIDs(r.Missing))
+		}
 	}
 	if len(r.SingleThreaded) > 0 {
 		ew.printf("  heard from one person only: %s\n", joinIDs(r.SingleThreaded))

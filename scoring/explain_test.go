@@ -24,6 +24,7 @@ func TestExplainUnscoredAndVetoWarning(t *testing.T) {
 	// warning, not a cap.
 	m := plainModel()
 	m.VetoBelow = 35
+	m.VetoOn = scoring.VetoOnScore
 	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: new(1.0)}}
 	s = mustCompile(t, m, cat)
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "cv": "v"})
@@ -31,7 +32,7 @@ func TestExplainUnscoredAndVetoWarning(t *testing.T) {
 	if r.Veto.Applied || r.Veto.Persona != "v" {
 		t.Fatalf("veto = %+v; want a warning about v", r.Veto)
 	}
-	if !strings.Contains(r.String(), "warning: veto holder v is at 30.0") {
+	if !strings.Contains(r.String(), "warning: veto holder v (answers averaging 30.0) is below the veto threshold") {
 		t.Errorf("no veto warning in:\n%s", r.String())
 	}
 	if err := r.Explain(failingWriter{}); err == nil {

@@ -48,7 +48,10 @@ type GroupScore struct {
 // Veto (empty Persona) means no veto persona was below it.
 type Veto struct {
 	Persona persona.ID `json:"persona"`
-	Score   float64    `json:"score"`
+	// Score is the persona's score, at which it caps the account; Raw its
+	// unshrunk mean (what its people said).
+	Score float64 `json:"score"`
+	Raw   float64 `json:"raw"`
 	// Applied is true when the persona's score was below the account score
 	// and so capped it.
 	Applied bool `json:"applied"`
@@ -85,8 +88,12 @@ type Result struct {
 	// Personas holds the personas heard, in catalog order; Groups the groups heard.
 	Personas []PersonaScore `json:"personas"`
 	Groups   []GroupScore   `json:"groups"`
-	// Missing lists the personas with weight in the model that were not heard.
-	Missing []persona.ID `json:"missing"`
+	// Missing lists the personas with weight in the model that were not
+	// heard. MissingAtPrior is true when the model counts them at the prior
+	// with their full weight (UnheardPrior) rather than renormalising the
+	// weights of those heard.
+	Missing        []persona.ID `json:"missing"`
+	MissingAtPrior bool         `json:"missing_at_prior,omitempty"`
 	// SingleThreaded lists the personas heard from exactly one person.
 	SingleThreaded []persona.ID `json:"single_threaded"`
 	// Dropped lists every signal not used, with the reason, in a canonical order.

@@ -24,8 +24,9 @@ type workspace struct {
 }
 
 type rankedContact struct {
-	persona int32 // index in the catalog; -1 if unknown
-	active  bool  // in the account at the scoring time
+	persona  int32 // index in the catalog; -1 if unknown
+	active   bool  // in the account at the scoring time
+	unmapped bool  // persona.Unmapped: the role is not known
 }
 
 // unit is one (persona, contact, metric): the recency-weighted mean of the
@@ -65,6 +66,7 @@ func (ma *metricAcc) add(lw, x float64) {
 
 type personaAcc struct {
 	heard    bool
+	atPrior  bool // not heard, counted at the prior (Model.Unheard)
 	raw      float64
 	theta    float64 // shrunk score
 	variance float64
@@ -76,10 +78,11 @@ type personaAcc struct {
 }
 
 type groupAcc struct {
-	heardWeight float64 // sum of the persona weights heard
+	heardWeight float64 // sum of the weights of the personas heard or counted at the prior
 	score       float64
 	variance    float64
-	argmin      int
+	argmin      int // the lowest persona heard, when minSet
+	minSet      bool
 }
 
 func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
@@ -309,7 +312,8 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 		if !ok {
 			p = -1
 		}
-		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at)})
+		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at),
+			unmapped: acct.Contacts[ci].Persona == persona.Unmapped})
 	}
 	return nil
 }
@@ -330,6 +334,9 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 		}
 		rc.rank = int32(rank)
 		if rc.sig.Persona == "" {
+			if ws.ranked[rank].unmapped {
+				return ReasonUnmappedContact
+			}
 			rc.persona = ws.ranked[rank].persona
 		}
 	}

@@ -239,6 +239,7 @@ func TestVetoCap(t *testing.T) {
 	cat := testCatalog(t)
 	m := plainModel()
 	m.VetoBelow = 35
+	m.VetoOn = scoring.VetoOnScore // the cap's mechanics; the evidence rule is tested in domain_test.go
 	m.Personas = []scoring.PersonaWeight{{Persona: "v", Weight: new(1.0)}}
 	s := mustCompile(t, m, cat)
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "c4": "b1", "cv": "v"})
@@ -246,7 +247,7 @@ func TestVetoCap(t *testing.T) {
 	r, _ := s.Score(acct, []scoring.Signal{sig("c1", 90, 0), sig("c4", 60, 0), sig("cv", 20, 0)}, t0)
 	near(t, "score", r.Score, 20, 0)
 	near(t, "veto adjustment", r.VetoAdjustment, 20-220.0/3, 1e-12)
-	if r.Veto != (scoring.Veto{Persona: "v", Score: 20, Applied: true}) {
+	if r.Veto != (scoring.Veto{Persona: "v", Score: 20, Raw: 20, Applied: true}) {
 		t.Errorf("veto = %+v", r.Veto)
 	}
 	if !(r.Low <= r.Score && r.Score <= r.High) {
