@@ -20,8 +20,8 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 			dst.Missing = append(dst.Missing, s.cat.At(p).ID)
 			if atPrior && s.groupRule[gi] == RuleMean {
 				pa.atPrior = true
-				pa.theta = s.model.PriorMean
-				pa.variance = s.model.Spread * s.model.Spread / s.model.PriorStrength
+				pa.theta = s.personaPrior[p]
+				pa.variance = s.personaPriorV[p]
 				g.heardWeight += s.personaWeight[p]
 			}
 		case pa.heard && s.personaWeight[p] > 0:
@@ -89,7 +89,8 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	}
 
 	// Account level. The score is the baseline plus the contributions, summed
-	// in catalog order, so the explanation adds up to what is reported.
+	// in catalog order, then the model's terms, so the explanation adds up to
+	// what is reported.
 	score, variance, sumW, sumW2 := dst.Baseline, 0.0, 0.0, 0.0
 	for i := range dst.Personas {
 		score += dst.Personas[i].Contribution
@@ -99,13 +100,34 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		if pa.heard || pa.atPrior {
 			variance += pa.weight * pa.weight * pa.variance
 		}
+		if pa.atPrior {
+			dst.PriorContribution += pa.weight * (pa.theta - dst.Baseline)
+		}
 		if pa.heard {
 			sumW += pa.weight
 			sumW2 += pa.weight * pa.weight * pa.people
 		}
 	}
-	// The sum may stray from [0, 100] by rounding; the score never does.
-	score = clamp100(score)
+	score += dst.PriorContribution
+	if sv := s.model.SoftVeto; sv != nil {
+		for p := range ws.persona {
+			if pa := &ws.persona[p]; pa.heard && s.veto[p] && pa.raw < sv.Below && sv.Points > 0 {
+				under := sv.Below - pa.raw
+				dst.Terms = append(dst.Terms, Term{Kind: TermSoftVeto, Persona: s.cat.At(p).ID, Under: under, Points: -sv.Points * under})
+			}
+		}
+	}
+	for i := range dst.Terms {
+		score += dst.Terms[i].Points
+	}
+	// The terms may push the sum out of [0, 100], and rounding may stray
+	// past it; the score never leaves it, and a real push is explained.
+	if c := clamp100(score); c != score {
+		if math.Abs(c-score) > 1e-9 {
+			dst.Terms = append(dst.Terms, Term{Kind: TermClamp, Points: c - score})
+		}
+		score = c
+	}
 	dst.Scored = true
 	dst.Score = score
 	dst.EffectiveN = sumW * sumW / sumW2

@@ -35,6 +35,15 @@ type Scorer struct {
 	totalWeight   float64
 	veto          []bool
 
+	// Per-metric shrinkage (Model.Priors): the prior mean and strength of
+	// each [persona*nMetrics + metric], and each persona's prior as a whole
+	// (its metric-weighted mean and variance), for a persona not heard.
+	metricShrink  bool
+	priorMean     []float64
+	priorK        []float64
+	personaPrior  []float64
+	personaPriorV []float64
+
 	halfLife time.Duration
 	maxAge   time.Duration
 	z        float64 // normal quantile for the interval
@@ -47,13 +56,15 @@ type Scorer struct {
 
 type compiledMetric struct {
 	name     string
-	nps      bool
+	nps      bool // mapped by category
+	npsScale bool // an NPS metric mapped on its 0-10 scale (linearly, as any other)
 	min      float64
 	max      float64
 	reversed bool
 }
 
-// normalise maps a raw value already known to be finite and in scale to 0..100.
+// normalise maps a raw value already known to be finite and in scale to
+// 0..100. An NPS metric read on its scale (Model.NPSAs) is linear like the rest.
 func (m *compiledMetric) normalise(v float64) float64 {
 	if m.nps {
 		switch {
@@ -113,7 +124,8 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		if !validWeight(m.Weight) {
 			add(path+".weight", m.Weight, ErrInvalidValue)
 		}
-		s.metrics = append(s.metrics, compiledMetric{name: m.Name, nps: m.Kind == KindNPS, min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
+		s.metrics = append(s.metrics, compiledMetric{name: m.Name, nps: m.Kind == KindNPS && model.NPSAs != NPSScale,
+			min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
 	}
 
 	nP := cat.Len()
@@ -208,11 +220,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		add("veto_level", model.VetoLevel, fmt.Errorf("%w: want 0 (the default) or 0.5 <= level < 1", ErrInvalidValue))
 	}
 	switch model.Unheard {
-	case "", UnheardRenormalise:
-	case UnheardPrior:
-		if !(model.PriorStrength > 0) {
-			add("unheard", string(model.Unheard), fmt.Errorf("%w: counting personas not heard at the prior needs prior_strength > 0", ErrInvalidValue))
-		}
+	case "", UnheardRenormalise, UnheardPrior:
 	default:
 		add("unheard", string(model.Unheard), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, UnheardRenormalise, UnheardPrior))
 	}
@@ -232,6 +240,51 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	}
 	if model.MaxAge < 0 {
 		add("max_age", model.MaxAge.String(), ErrInvalidValue)
+	}
+	switch model.NPSAs {
+	case "", NPSCategory, NPSScale:
+	default:
+		add("nps_as", string(model.NPSAs), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, NPSCategory, NPSScale))
+	}
+	seenPrior := map[[2]string]bool{}
+	for i, pr := range model.Priors {
+		path := fmt.Sprintf("priors[%d]", i)
+		if _, ok := cat.Index(pr.Persona); pr.Persona != "" && !ok {
+			add(path+".persona", string(pr.Persona), persona.ErrUnknownPersona)
+		}
+		if _, ok := s.metricIdx[pr.Metric]; !ok {
+			add(path+".metric", pr.Metric, ErrUnknownMetric)
+		}
+		if key := [2]string{string(pr.Persona), pr.Metric}; seenPrior[key] {
+			add(path, fmt.Sprintf("%s/%s", pr.Persona, pr.Metric), ErrDuplicate)
+		} else {
+			seenPrior[key] = true
+		}
+		inRange(path+".mean", pr.Mean, 0, 100)
+		if !(pr.Strength >= 0) || math.IsInf(pr.Strength, 0) {
+			add(path+".strength", pr.Strength, ErrInvalidValue)
+		}
+	}
+	if sv := model.SoftVeto; sv != nil {
+		inRange("soft_veto.below", sv.Below, 0, 100)
+		if !(sv.Points >= 0) || math.IsInf(sv.Points, 0) {
+			add("soft_veto.points", sv.Points, fmt.Errorf("%w: points lost per point under, >= 0", ErrInvalidValue))
+		}
+	}
+	for i, ev := range model.Events {
+		path := fmt.Sprintf("events[%d]", i)
+		if ev.Kind != EventLeft && ev.Kind != EventJoinedUnheard {
+			add(path+".kind", string(ev.Kind), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, EventLeft, EventJoinedUnheard))
+		}
+		if _, ok := cat.Index(ev.Persona); !ok {
+			add(path+".persona", string(ev.Persona), persona.ErrUnknownPersona)
+		}
+		if !(ev.Within > 0) {
+			add(path+".within", ev.Within.String(), fmt.Errorf("%w: want a positive window", ErrInvalidValue))
+		}
+		if !finite(ev.Points) || math.Abs(ev.Points) > 100 {
+			add(path+".points", ev.Points, fmt.Errorf("%w: want -100..100", ErrInvalidValue))
+		}
 	}
 	if len(model.Bands) == 0 || model.Bands[0].Min != 0 {
 		add("bands", len(model.Bands), ErrBandOrder)
@@ -280,6 +333,9 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	if !(s.totalWeight > 0) || math.IsInf(s.totalWeight, 0) {
 		return nil, fieldErr("personas", s.totalWeight, ErrNoWeight)
 	}
+	if err := s.compilePriors(); err != nil {
+		return nil, err
+	}
 	s.halfLife = time.Duration(model.HalfLife)
 	s.maxAge = time.Duration(model.MaxAge)
 	s.z = distuv.UnitNormal.Quantile(0.5 + model.Confidence/2)
@@ -289,6 +345,60 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		s.zVeto = distuv.UnitNormal.Quantile(DefaultVetoLevel)
 	}
 	return s, nil
+}
+
+// compilePriors fills the per-metric priors (when the model has any) and
+// each persona's prior as a whole, and checks that a model counting the
+// personas not heard at the prior has priors with strength to count at.
+func (s *Scorer) compilePriors() error {
+	m := &s.model
+	nP := s.cat.Len()
+	s.metricShrink = len(m.Priors) > 0
+	s.priorMean = make([]float64, nP*s.nMetrics)
+	s.priorK = make([]float64, nP*s.nMetrics)
+	for i := range s.priorMean {
+		s.priorMean[i], s.priorK[i] = m.PriorMean, m.PriorStrength
+	}
+	for pass := range 2 { // every persona's ("") first, then the personas' own
+		for _, pr := range m.Priors {
+			if (pr.Persona == "") != (pass == 0) {
+				continue
+			}
+			mi := s.metricIdx[pr.Metric]
+			for p := range nP {
+				if pr.Persona == "" || s.cat.At(p).ID == pr.Persona {
+					s.priorMean[p*s.nMetrics+mi], s.priorK[p*s.nMetrics+mi] = pr.Mean, pr.Strength
+				}
+			}
+		}
+	}
+	s.personaPrior = make([]float64, nP)
+	s.personaPriorV = make([]float64, nP)
+	spread2 := m.Spread * m.Spread
+	var errs []error
+	for p := range nP {
+		if !s.metricShrink {
+			s.personaPrior[p] = m.PriorMean
+			s.personaPriorV[p] = spread2 / m.PriorStrength
+		} else {
+			weights := s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics]
+			var wsum float64
+			for _, w := range weights {
+				wsum += w
+			}
+			for mi, w := range weights {
+				if w > 0 {
+					s.personaPrior[p] += w / wsum * s.priorMean[p*s.nMetrics+mi]
+					s.personaPriorV[p] += (w / wsum) * (w / wsum) * spread2 / s.priorK[p*s.nMetrics+mi]
+				}
+			}
+		}
+		if m.Unheard == UnheardPrior && s.effWeight[p] > 0 && !(s.personaPriorV[p] < math.Inf(1)) {
+			errs = append(errs, fieldErr("unheard", string(m.Unheard), fmt.Errorf(
+				"%w: counting personas not heard at the prior needs prior strength > 0 (persona %s)", ErrInvalidValue, s.cat.At(p).ID)))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // metricIndex returns the index of the named metric, or -1. Models have a
@@ -321,6 +431,14 @@ func cloneModel(m Model) Model {
 	m.Personas = slices.Clone(m.Personas)
 	for i := range m.Personas {
 		m.Personas[i].Metrics = maps.Clone(m.Personas[i].Metrics)
+		if w := m.Personas[i].Weight; w != nil {
+			m.Personas[i].Weight = new(*w)
+		}
+	}
+	m.Priors = slices.Clone(m.Priors)
+	m.Events = slices.Clone(m.Events)
+	if m.SoftVeto != nil {
+		m.SoftVeto = new(*m.SoftVeto)
 	}
 	return m
 }

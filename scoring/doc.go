@@ -61,6 +61,19 @@
 //     the sum, over the metrics they answered, of the weight their answer
 //     carries, and anonymous signals are a person each.
 //
+// # Model terms
+//
+// Beyond the weighted means, a model may carry terms that calibration fits
+// and the scorer applies, each explained as an exact additive part of the
+// score (Result.Sum): NPS read on its 0-10 scale instead of by category
+// (NPSAs); priors per persona and metric (Priors), which move shrinkage to
+// the metric level; a soft veto taking points off per point a veto holder's
+// raw mean sits under a threshold (SoftVeto), beside the hard cap; and
+// relationship events read from contact tenure, a contact of a persona who
+// left, or joined and is not heard yet, within a window (Events). Personas
+// not heard count at their priors with their full weight (UnheardPrior, the
+// default model's choice) or are renormalised away.
+//
 // # Bad input
 //
 // Nothing is lost silently: every signal is either used or listed in

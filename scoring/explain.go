@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Explain writes a readable explanation of r: the score and how sure it is,
@@ -21,6 +22,12 @@ func (r *Result) Explain(w io.Writer) error {
 		for _, p := range r.Personas {
 			ew.printf("  %+6.1f  %-14s score %5.1f ± %4.1f  weight %4.1f%%  %d contact(s), %d signal(s)%s\n",
 				p.Contribution, p.Persona, p.Score, p.StdErr, 100*p.Weight, p.Contacts, p.Signals, vetoMark(p.Veto))
+		}
+		if r.PriorContribution != 0 {
+			ew.printf("  %+6.1f  personas not heard, at their priors\n", r.PriorContribution)
+		}
+		for _, t := range r.Terms {
+			ew.printf("  %+6.1f  %s\n", t.Points, t.describe())
 		}
 		if r.Veto.Applied {
 			ew.printf("  %+6.1f  veto: %s (answers averaging %.1f) caps the account at its score %.1f\n",
@@ -56,6 +63,22 @@ func (r *Result) Explain(w io.Writer) error {
 		ew.printf("  dropped %d signal(s): %s\n", len(r.Dropped), strings.Join(parts, "; "))
 	}
 	return ew.err
+}
+
+// describe says in words why the term applied.
+func (t *Term) describe() string {
+	days := time.Duration(t.Age).Hours() / 24
+	switch t.Kind {
+	case TermSoftVeto:
+		return fmt.Sprintf("soft veto: veto holder %s answers %.1f below the threshold", t.Persona, t.Under)
+	case TermLeft:
+		return fmt.Sprintf("%s left %.0f days ago", t.Persona, days)
+	case TermJoinedUnheard:
+		return fmt.Sprintf("%s joined %.0f days ago and is not heard yet", t.Persona, days)
+	case TermClamp:
+		return "kept within 0..100"
+	}
+	return string(t.Kind)
 }
 
 // String returns the explanation Explain writes.

@@ -173,6 +173,88 @@ type Model struct {
 	// MinCoverage: a result whose coverage (share of the model's weight
 	// heard) is below it has band BandInsufficient.
 	MinCoverage float64 `json:"min_coverage"`
+
+	// The terms below are optional; scoring/calibrate fits them to renewals.
+	// Each is applied by the scorer and explained as an exact additive part
+	// of the score (see Result.Sum).
+
+	// NPSAs says how NPS answers become 0..100: by category (NPSCategory,
+	// the default) or on their 0-10 scale (NPSScale, 10 points an answer
+	// point), which keeps the information a category throws away.
+	NPSAs NPSForm `json:"nps_as,omitempty"`
+	// Priors sets the prior (mean and strength) per persona and metric.
+	// When it is non-empty, shrinkage is per metric: each persona's metric
+	// mean is shrunk toward its own prior before the metrics are combined
+	// (see Prior). Empty keeps one prior, PriorMean with PriorStrength, at
+	// the persona level.
+	Priors []Prior `json:"priors,omitempty"`
+	// SoftVeto, if set, takes points off the account for each veto persona
+	// heard below a threshold, in proportion to how far below.
+	SoftVeto *SoftVeto `json:"soft_veto,omitempty"`
+	// Events are relationship events read from contact tenure, each worth a
+	// fixed number of points when it happened within its window.
+	Events []Event `json:"events,omitempty"`
+}
+
+// NPSForm is how NPS answers are mapped to 0..100.
+type NPSForm string
+
+// The NPS forms.
+const (
+	// NPSCategory maps promoters (9-10) to 100, passives (7-8) to 50 and
+	// detractors (0-6) to 0, so that a mean is 50 + NPS/2. The default.
+	NPSCategory NPSForm = "category"
+	// NPSScale maps the 0-10 answer linearly: 10*answer.
+	NPSScale NPSForm = "scale"
+)
+
+// Prior is the prior of one persona on one metric: the mean (on 0..100)
+// that a persona heard from nobody is taken to have, and its strength, the
+// number of answers it is worth. An empty Persona sets the prior of every
+// persona on the metric; an entry naming the persona overrides it. With
+// priors, persona p's metric m mean x_pm from n_pm effective people is
+// shrunk to (n_pm*x_pm + k_pm*mean_pm)/(n_pm + k_pm), with variance
+// Spread^2/(n_pm + k_pm); the persona's score is the metric-weighted sum,
+// and its variance the sum with squared weights. A metric without an entry
+// uses PriorMean and PriorStrength. calibrate.EstimatePriors estimates them
+// from a customer base (empirical Bayes).
+type Prior struct {
+	Persona  persona.ID `json:"persona,omitempty"`
+	Metric   string     `json:"metric"`
+	Mean     float64    `json:"mean"`
+	Strength float64    `json:"strength"`
+}
+
+// SoftVeto takes Points points off the account for every point that a veto
+// persona's unshrunk mean (PersonaScore.Raw) sits below Below: a graded
+// penalty beside the hard cap of VetoBelow, which calibration can size.
+type SoftVeto struct {
+	Below  float64 `json:"below"`
+	Points float64 `json:"points"`
+}
+
+// EventKind is a kind of relationship event read from contact tenure.
+type EventKind string
+
+// The relationship events.
+const (
+	// EventLeft: a contact of the persona left the account within the
+	// window before the scoring time (a champion or an executive gone).
+	EventLeft EventKind = "left"
+	// EventJoinedUnheard: a contact of the persona joined within the window
+	// and has not been heard since (a new decision maker nobody knows yet).
+	EventJoinedUnheard EventKind = "joined-unheard"
+)
+
+// Event is a relationship term: when a contact of Persona had the event
+// within Within before the scoring time, the account gets Points (usually
+// negative), once per Event however many contacts had it. The explanation
+// names the most recent ("champion left 41 days ago: -6.0").
+type Event struct {
+	Kind    EventKind  `json:"kind"`
+	Persona persona.ID `json:"persona"`
+	Within  Duration   `json:"within"`
+	Points  float64    `json:"points"`
 }
 
 // DefaultModel returns a sensible starting model for cat: five common

@@ -57,10 +57,35 @@ type Veto struct {
 	Applied bool `json:"applied"`
 }
 
+// TermKind names a model term's part in a score.
+type TermKind string
+
+// The kinds of term.
+const (
+	TermSoftVeto      TermKind = "soft-veto"                  // Model.SoftVeto, for one veto persona
+	TermLeft          TermKind = TermKind(EventLeft)          // Model.Events: a contact of the persona left
+	TermJoinedUnheard TermKind = TermKind(EventJoinedUnheard) // Model.Events: a contact joined and is not heard yet
+	TermClamp         TermKind = "clamp"                      // what kept the score within 0..100
+)
+
+// Term is one of the model's terms applied to an account: what it added to
+// the score (usually negative) and why.
+type Term struct {
+	Kind    TermKind   `json:"kind"`
+	Persona persona.ID `json:"persona,omitempty"`
+	// Age is, for an event, how long before the scoring time it happened.
+	Age Duration `json:"age,omitempty"`
+	// Under is, for the soft veto, how far the persona's raw mean is below
+	// the threshold.
+	Under  float64 `json:"under,omitempty"`
+	Points float64 `json:"points"`
+}
+
 // Result is an account's health score with its explanation.
 //
-// The score is additive: Baseline + the sum of Personas[i].Contribution (in
-// order) + VetoAdjustment == Score, within floating-point rounding.
+// The score is additive: Sum() == Score within floating-point rounding, that
+// is Baseline + the sum of Personas[i].Contribution (in order) +
+// PriorContribution + the sum of Terms[i].Points + VetoAdjustment.
 //
 // A Result filled by ScoreInto reuses its slices and scratch space on the
 // next call; keep a copy made with Clone if it must outlive that.
@@ -82,6 +107,13 @@ type Result struct {
 	// Baseline is the model's PriorMean, from which contributions are measured.
 	Baseline       float64 `json:"baseline"`
 	VetoAdjustment float64 `json:"veto_adjustment"`
+	// PriorContribution is what the personas not heard, counted at their
+	// priors (UnheardPrior), moved the score from the baseline: 0 unless
+	// their priors differ from PriorMean (Model.Priors).
+	PriorContribution float64 `json:"prior_contribution,omitempty"`
+	// Terms are the model's terms that applied (soft veto, relationship
+	// events), and a clamp when they would have pushed the score out of 0..100.
+	Terms []Term `json:"terms,omitempty"`
 	// Veto names the lowest veto persona heard below VetoBelow; its Persona
 	// is empty when there is none.
 	Veto Veto `json:"veto,omitzero"`
@@ -118,5 +150,22 @@ func (r *Result) Clone() Result {
 	c.Missing = append([]persona.ID(nil), r.Missing...)
 	c.SingleThreaded = append([]persona.ID(nil), r.SingleThreaded...)
 	c.Dropped = append([]Dropped(nil), r.Dropped...)
+	c.Terms = append([]Term(nil), r.Terms...)
 	return c
+}
+
+// Sum returns the score rebuilt from its parts: Baseline, each persona's
+// Contribution in order, PriorContribution, each term's Points, and
+// VetoAdjustment. For a scored result it equals Score within rounding; the
+// AccountScorer contract requires it.
+func (r *Result) Sum() float64 {
+	sum := r.Baseline
+	for i := range r.Personas {
+		sum += r.Personas[i].Contribution
+	}
+	sum += r.PriorContribution
+	for i := range r.Terms {
+		sum += r.Terms[i].Points
+	}
+	return sum + r.VetoAdjustment
 }

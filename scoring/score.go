@@ -27,6 +27,7 @@ type rankedContact struct {
 	persona  int32 // index in the catalog; -1 if unknown
 	active   bool  // in the account at the scoring time
 	unmapped bool  // persona.Unmapped: the role is not known
+	heard    bool  // some signal of the contact was used
 }
 
 // unit is one (persona, contact, metric): the recency-weighted mean of the
@@ -168,6 +169,7 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 		Missing:        dst.Missing[:0],
 		SingleThreaded: dst.SingleThreaded[:0],
 		Dropped:        dst.Dropped[:0],
+		Terms:          dst.Terms[:0],
 		scratch:        ws,
 	}
 	return ws
@@ -203,6 +205,7 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 		i = end
 	}
 
+	s.events(dst, ws, acct, at)
 	s.combine(dst, ws)
 	if len(dst.Dropped) > 1 {
 		slices.SortFunc(dst.Dropped, compareDropped)
@@ -249,6 +252,9 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		}
 		ws.metric[u.metric].add(top, srx/sr)
 		ws.units = append(ws.units, unit{rank: u.rank, metric: u.metric, lw: top})
+		if u.rank >= 0 {
+			ws.ranked[u.rank].heard = true
+		}
 		i = end
 	}
 
@@ -259,15 +265,22 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 			wsum += weights[m]
 		}
 	}
-	var invN float64
+	k, prior, spread2 := s.model.PriorStrength, s.model.PriorMean, s.model.Spread*s.model.Spread
+	var invN, theta, variance float64
 	for m := range ws.metric {
 		ma := &ws.metric[m]
 		if ma.sw == 0 {
 			continue
 		}
 		wm := weights[m] / wsum
-		pa.raw += wm * ma.swx / ma.sw
+		x := ma.swx / ma.sw
+		pa.raw += wm * x
 		invN += wm * wm * ma.sw2 / (ma.sw * ma.sw)
+		if s.metricShrink { // each metric toward its own prior
+			n, km := ma.sw*ma.sw/ma.sw2, s.priorK[p*s.nMetrics+m]
+			theta += wm * (n*x + km*s.priorMean[p*s.nMetrics+m]) / (n + km)
+			variance += wm * wm * spread2 / (n + km)
+		}
 	}
 	pa.raw = clamp100(pa.raw)
 
@@ -286,12 +299,45 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		i = j
 	}
 
-	k, prior, spread := s.model.PriorStrength, s.model.PriorMean, s.model.Spread
 	pa.heard = true
 	pa.n = 1 / invN
-	pa.theta = clamp100((pa.n*pa.raw + k*prior) / (pa.n + k))
-	pa.variance = spread * spread / (pa.n + k)
+	if !s.metricShrink { // the persona as a whole toward the one prior
+		theta = (pa.n*pa.raw + k*prior) / (pa.n + k)
+		variance = spread2 / (pa.n + k)
+	}
+	pa.theta = clamp100(theta)
+	pa.variance = variance
 	dst.SignalsUsed += pa.signals
+}
+
+// events adds a term for each of the model's relationship events that
+// happened in acct within its window before at, naming the most recent.
+func (s *Scorer) events(dst *Result, ws *workspace, acct *persona.Account, at time.Time) {
+	for _, ev := range s.model.Events {
+		var latest time.Time
+		for rank, ci := range ws.byID {
+			c := &acct.Contacts[ci]
+			if c.Persona != ev.Persona {
+				continue
+			}
+			var when time.Time
+			switch ev.Kind {
+			case EventLeft:
+				when = c.Left
+			case EventJoinedUnheard:
+				if ws.ranked[rank].heard || !ws.ranked[rank].active {
+					continue
+				}
+				when = c.Joined
+			}
+			if !when.IsZero() && !when.After(at) && at.Sub(when) <= time.Duration(ev.Within) && when.After(latest) {
+				latest = when
+			}
+		}
+		if !latest.IsZero() {
+			dst.Terms = append(dst.Terms, Term{Kind: TermKind(ev.Kind), Persona: ev.Persona, Age: Duration(at.Sub(latest)), Points: ev.Points})
+		}
+	}
 }
 
 // sortContacts fills ws.byID with the account's contact indices sorted by ID,
@@ -355,7 +401,8 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 //
 //   - the same input gives the same Result, whatever the order of signals;
 //   - Score is within [0, 100] and inside [Low, High], nothing is NaN;
-//   - Baseline + the sum of Personas[i].Contribution + VetoAdjustment == Score;
+//   - the parts add up: Result.Sum() == Score (baseline, contributions,
+//     prior contribution, terms, veto adjustment);
 //   - every signal is either used or in Dropped with a reason;
 //   - raising one persona's answers never lowers the account's score;
 //   - bad data never panics.

@@ -155,12 +155,9 @@ func checks(cfg *Config) []check {
 			if err != nil || !r.Scored {
 				return err
 			}
-			sum := r.Baseline + r.VetoAdjustment
-			for _, p := range r.Personas {
-				sum += p.Contribution
-			}
-			if math.Abs(sum-r.Score) > cfg.Tolerance {
-				return fmt.Errorf("baseline %v + contributions + veto %v = %v, but score is %v", r.Baseline, r.VetoAdjustment, sum, r.Score)
+			if sum := r.Sum(); math.Abs(sum-r.Score) > cfg.Tolerance {
+				return fmt.Errorf("baseline %v + contributions + prior contribution %v + terms + veto %v = %v, but score is %v",
+					r.Baseline, r.PriorContribution, r.VetoAdjustment, sum, r.Score)
 			}
 			return nil
 		})},
