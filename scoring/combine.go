@@ -135,24 +135,30 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	half := s.z * dst.StdErr
 	dst.Low, dst.High = clamp100(score-half), clamp100(score+half)
 
-	// The veto cap: of the veto holders below the threshold (on the
-	// evidence, or by their score, as the model says), the weakest caps the
-	// account.
-	veto := -1
+	// The veto cap. The veto holders below the threshold (by what their
+	// people said, or by their score, as the model says) are candidates; a
+	// candidate is conclusive when the evidence is strong enough to veto.
+	// The weakest conclusive candidate caps the account; with none, the
+	// weakest candidate is reported as a warning.
+	veto, conclusive := -1, false
 	for p := range ws.persona {
 		pa := &ws.persona[p]
-		basis := pa.raw + s.zVeto*s.model.Spread/math.Sqrt(pa.n)
-		if s.model.VetoOn == VetoOnScore {
-			basis = pa.theta
+		if !pa.heard || !s.veto[p] {
+			continue
 		}
-		if pa.heard && s.veto[p] && basis < s.model.VetoBelow && (veto < 0 || pa.theta < ws.persona[veto].theta) {
-			veto = p
+		below, sure := pa.raw < s.model.VetoBelow, pa.raw+s.zVeto*s.model.Spread/math.Sqrt(pa.n) < s.model.VetoBelow
+		if s.model.VetoOn == VetoOnScore {
+			below = pa.theta < s.model.VetoBelow
+			sure = below
+		}
+		if below && (veto < 0 || (sure && !conclusive) || (sure == conclusive && pa.theta < ws.persona[veto].theta)) {
+			veto, conclusive = p, sure
 		}
 	}
 	if veto >= 0 {
 		v := &ws.persona[veto]
-		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta, Raw: v.raw}
-		if v.theta < dst.Score {
+		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta, Raw: v.raw, Conclusive: conclusive}
+		if conclusive && v.theta < dst.Score {
 			dst.Veto.Applied = true
 			dst.VetoAdjustment = v.theta - dst.Score
 			dst.Score = v.theta

@@ -43,8 +43,9 @@ func TestLoneVetoHolderCanVeto(t *testing.T) {
 	}
 	// The CFO's answers are 0 on NPS, CSAT and CES, one person on each, with
 	// metric weights 2, 1, 1 renormalised to 1/2, 1/4, 1/4: N = 1/(1/4 +
-	// 1/16 + 1/16) = 8/3, score 2*50/(8/3 + 2) = 21.43. The evidence: 0 +
-	// 0.8416*25/sqrt(8/3) = 12.9, below 30: the veto caps the account.
+	// 1/16 + 1/16) = 8/3, score 2*50/(8/3 + 2) = 21.43. The evidence at the
+	// default level 0.9: 0 + 1.2816*25/sqrt(8/3) = 19.6, below 30: the veto
+	// caps the account.
 	if !r.Veto.Applied || r.Veto.Persona != persona.FinanceExecutive {
 		t.Fatalf("veto = %+v; want the CFO's veto applied\n%s", r.Veto, r.String())
 	}
@@ -56,17 +57,29 @@ func TestLoneVetoHolderCanVeto(t *testing.T) {
 		t.Errorf("Explain does not say who vetoed and why:\n%s", r.String())
 	}
 
-	// One detractor answer is enough: raw 0, N = 1, 0 + 0.84*25 = 21 < 30;
-	// the cap is the shrunk score (0 + 2*50)/3.
-	r, _ = s.Score(acct, append(happy, worst[0]), t0)
+	// A detractor on two metrics is enough: NPS 0 and CSAT 1, weights 2/3
+	// and 1/3, N = 1/(4/9 + 1/9) = 1.8, 0 + 32.04/sqrt(1.8) = 23.9 < 30; the
+	// cap is the shrunk score 2*50/3.8 = 26.3.
+	r, _ = s.Score(acct, append(happy, worst[0], worst[2]), t0)
 	if !r.Veto.Applied {
-		t.Errorf("a lone detractor CFO: veto = %+v", r.Veto)
+		t.Errorf("a CFO detractor on two metrics: veto = %+v", r.Veto)
 	}
-	near(t, "one detractor: score", r.Score, 100.0/3, 1e-9)
+	near(t, "two metrics: score", r.Score, 100/3.8, 1e-9)
 
-	// One lukewarm answer is not: CSAT 2 of 5 is 25, and 25 + 21 = 46 > 30.
+	// One answer is a warning, not yet a veto: raw 0, N = 1, 0 + 1.2816*25 =
+	// 32 > 30.
+	r, _ = s.Score(acct, append(happy, worst[0]), t0)
+	if r.Veto.Applied || r.Veto.Conclusive || r.Veto.Persona != persona.FinanceExecutive {
+		t.Errorf("a lone detractor answer: veto = %+v, want a warning", r.Veto)
+	}
+	if !strings.Contains(r.String(), "warning: veto holder finance-exec (answers averaging 0.0) is below the veto threshold, on too little evidence to veto yet") {
+		t.Errorf("no warning:\n%s", r.String())
+	}
+
+	// One lukewarm answer is not conclusive either: CSAT 2 of 5 is 25, and
+	// 25 + 32 = 57 > 30.
 	r, _ = s.Score(acct, append(happy, scoring.Signal{Contact: "cfo", Metric: "csat", Value: 2, At: t0}), t0)
-	if r.Veto.Persona != "" {
+	if r.Veto.Applied || r.Veto.Conclusive {
 		t.Errorf("a lukewarm CFO vetoed: %+v", r.Veto)
 	}
 

@@ -32,6 +32,9 @@ func (r *Result) Explain(w io.Writer) error {
 		if r.Veto.Applied {
 			ew.printf("  %+6.1f  veto: %s (answers averaging %.1f) caps the account at its score %.1f\n",
 				r.VetoAdjustment, r.Veto.Persona, r.Veto.Raw, r.Veto.Score)
+		} else if r.Veto.Persona != "" && !r.Veto.Conclusive {
+			ew.printf("  warning: veto holder %s (answers averaging %.1f) is below the veto threshold, on too little evidence to veto yet\n",
+				r.Veto.Persona, r.Veto.Raw)
 		} else if r.Veto.Persona != "" {
 			ew.printf("  warning: veto holder %s (answers averaging %.1f) is below the veto threshold; its score %.1f is above the account's\n",
 				r.Veto.Persona, r.Veto.Raw, r.Veto.Score)

@@ -45,13 +45,17 @@ type GroupScore struct {
 }
 
 // Veto reports a veto persona heard below the model's VetoBelow. The zero
-// Veto (empty Persona) means no veto persona was below it.
+// Veto (empty Persona) means no veto persona was below it. Conclusive says
+// whether the evidence was strong enough to veto (Model.VetoLevel); a veto
+// persona below the threshold on too little evidence is reported as a
+// warning and caps nothing.
 type Veto struct {
 	Persona persona.ID `json:"persona"`
 	// Score is the persona's score, at which it caps the account; Raw its
 	// unshrunk mean (what its people said).
-	Score float64 `json:"score"`
-	Raw   float64 `json:"raw"`
+	Score      float64 `json:"score"`
+	Raw        float64 `json:"raw"`
+	Conclusive bool    `json:"conclusive"`
 	// Applied is true when the persona's score was below the account score
 	// and so capped it.
 	Applied bool `json:"applied"`

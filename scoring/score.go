@@ -13,6 +13,7 @@ import (
 // workspace is the scratch space of one scoring, kept in a Result so that
 // ScoreInto allocates nothing once the Result has grown to size.
 type workspace struct {
+	means   *[]MetricMean // when set (MetricMeans), each persona's metric means are recorded here
 	recs    []rec
 	keys    []recKey
 	units   []unit          // the person-level units of the persona being aggregated
@@ -44,8 +45,8 @@ type unit struct {
 // underflow whatever the ages: Kish's size is the same for weights scaled by
 // a constant.
 type metricAcc struct {
-	top          float64 // log2 of the largest unit weight so far
-	sw, swx, sw2 float64 // sums over units of w, w*x, w^2, with w relative to 2^top
+	top                float64 // log2 of the largest unit weight so far
+	sw, swx, sw2, swxx float64 // sums over units of w, w*x, w^2, w*x^2, with w relative to 2^top
 }
 
 // add adds a unit of mean x and log2 weight lw.
@@ -56,12 +57,14 @@ func (ma *metricAcc) add(lw, x float64) {
 		f := math.Exp2(ma.top - lw)
 		ma.sw *= f
 		ma.swx *= f
+		ma.swxx *= f
 		ma.sw2 *= f * f
 		ma.top = lw
 	}
 	w := math.Exp2(lw - ma.top)
 	ma.sw += w
 	ma.swx += w * x
+	ma.swxx += w * x * x
 	ma.sw2 += w * w
 }
 
@@ -276,6 +279,10 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		x := ma.swx / ma.sw
 		pa.raw += wm * x
 		invN += wm * wm * ma.sw2 / (ma.sw * ma.sw)
+		if ws.means != nil {
+			*ws.means = append(*ws.means, MetricMean{Persona: s.cat.At(p).ID, Metric: s.metrics[m].name, Mean: x,
+				N: ma.sw * ma.sw / ma.sw2, Var: max(ma.swxx/ma.sw-x*x, 0)})
+		}
 		if s.metricShrink { // each metric toward its own prior
 			n, km := ma.sw*ma.sw/ma.sw2, s.priorK[p*s.nMetrics+m]
 			theta += wm * (n*x + km*s.priorMean[p*s.nMetrics+m]) / (n + km)
@@ -393,6 +400,29 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 		return ReasonMetricNotWeighted
 	}
 	return 0
+}
+
+// MetricMean is one persona's mean on one metric in one account before any
+// shrinkage (the recency-weighted mean over its people, each counted once),
+// with Kish's effective number of people behind it and the weighted
+// variance of the people's means around it (0 for one person).
+type MetricMean struct {
+	Persona persona.ID `json:"persona"`
+	Metric  string     `json:"metric"`
+	Mean    float64    `json:"mean"`
+	N       float64    `json:"n"`
+	Var     float64    `json:"var"`
+}
+
+// MetricMeans returns what Score would combine for acct: every persona's
+// mean on every metric heard, in catalog then model order, computed by the
+// same code as Score. It is what empirical priors are estimated from
+// (calibrate.EstimatePriors). The error is Score's.
+func (s *Scorer) MetricMeans(acct persona.Account, signals []Signal, at time.Time) ([]MetricMean, error) {
+	var means []MetricMean
+	r := Result{scratch: &workspace{means: &means}}
+	err := s.score(&r, &acct, signals, at, nil)
+	return means, err
 }
 
 // AccountScorer scores one account at a time from its signals. The built-in

@@ -247,7 +247,7 @@ func TestVetoCap(t *testing.T) {
 	r, _ := s.Score(acct, []scoring.Signal{sig("c1", 90, 0), sig("c4", 60, 0), sig("cv", 20, 0)}, t0)
 	near(t, "score", r.Score, 20, 0)
 	near(t, "veto adjustment", r.VetoAdjustment, 20-220.0/3, 1e-12)
-	if r.Veto != (scoring.Veto{Persona: "v", Score: 20, Raw: 20, Applied: true}) {
+	if r.Veto != (scoring.Veto{Persona: "v", Score: 20, Raw: 20, Conclusive: true, Applied: true}) {
 		t.Errorf("veto = %+v", r.Veto)
 	}
 	if !(r.Low <= r.Score && r.Score <= r.High) {
