@@ -21,9 +21,8 @@ acme,gus,nps,3,2026-05-03
 	for s := range r.All() {
 		fmt.Println(s.Contact, s.Metric, s.Value)
 	}
-	s := r.Summary()
-	fmt.Println(s.String())
-	fmt.Println(s.Errors[0].Error())
+	fmt.Println(r.Summary().String()) // a Summary is a value: its String needs no variable
+	fmt.Println(r.Summary().Errors[0].Error())
 	// Output:
 	// dana nps 9
 	// gus nps 3

@@ -44,12 +44,13 @@ type Summary struct {
 	Rejected int        `json:"rejected"`
 	Errors   []RowError `json:"errors,omitempty"`
 	// Unmapped counts, for contact files, the job titles no title rule
-	// matched (the contact got the rules' fallback persona, if any).
+	// matched (the contact got the rules' fallback persona, or else
+	// persona.Unmapped).
 	Unmapped map[string]int `json:"unmapped,omitempty"`
 }
 
 // String summarises the counts and the reasons for rejection.
-func (s *Summary) String() string {
+func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d rows read, %d accepted, %d rejected", s.File, s.Read, s.Accepted, s.Rejected)
 	reasons := map[string]int{}

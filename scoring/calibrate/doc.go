@@ -12,6 +12,12 @@
 // Brier score, log loss and reliability tables, and reports each persona's
 // effect with its standard error.
 //
+// Without outcomes, EstimatePriors estimates the priors per persona and
+// metric from the base itself (empirical Bayes) for scoring.Model.Priors.
+// With a link, RevenueAtRisk turns scores into money: ARR times the
+// probability of not renewing, ranked, with the personas whose view would
+// move it most.
+//
 // The building blocks are exported: FitLogit (checked against R's glm to
 // 1e-6 on a committed fixture, testdata/glm_oracle.R), AUC (Mann-Whitney with
 // ties), Brier, LogLoss and Reliability.
