@@ -272,16 +272,17 @@ type Event struct {
 // 0 (0 + 1.28*25 = 32) is reported as a warning, not yet a veto.
 //
 // How the defaults were chosen, on villagesim renewals (3,000 accounts,
-// seeds 1-4, AUC of the score 90 days before renewal;
+// seeds 1-4, AUC of the score 90 days before renewal, where a veto holder
+// feeling below 20 kills the renewal nine times in ten;
 // TestUnheardAndVetoTradeOffOnRenewals): counting personas not heard at the
-// prior beat renormalising on all four seeds by 0.004 to 0.008 with the veto
-// on the shrunk score or on the evidence at level 0.9. The veto level trades
-// AUC there: 0.9 ties with the shrunk-score veto (within 0.003), 0.99 moves
-// it by -0.001 to +0.003, 0.8 loses 0.012 to 0.020 and 0.5 (any raw mean
-// below 30) 0.019 to 0.035. villagesim's renewals do not yet let a lone veto holder
-// kill a renewal (issue 12 will make them follow DOMAIN.md); 0.9 is the
-// lowest level that costs nothing there and still lets one strongly
-// negative veto holder veto. Calibration is where data should set it.
+// prior beat renormalising on all four seeds, by 0.004 to 0.008, with the
+// veto on the shrunk score or on the evidence at level 0.9. The veto level
+// trades AUC: 0.9 ties with the shrunk-score veto (within 0.003), 0.99
+// moves it by -0.001 to +0.003, 0.8 loses 0.011 to 0.021 and 0.5 (any raw
+// mean below 30) 0.018 to 0.035: one answer is too noisy to tell a killer
+// from a grumbler. 0.9 is the lowest level that costs nothing there and
+// still lets one strongly negative veto holder veto. Calibration is where
+// data should set it.
 func DefaultModel(cat *persona.Catalog) Model {
 	m := Model{
 		Metrics: []Metric{

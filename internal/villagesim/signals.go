@@ -128,17 +128,60 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 	return sigs
 }
 
-// Renewals draws each account's renewal outcome from its hidden true health:
-// an account renews with probability 1/(1 + exp(-(Health - 50)/6)), so a
-// healthy account (80) almost surely renews and an unhappy one (35) rarely
-// does. The result is indexed like b.Accounts; the same seed gives the same
+// DecisionLag is how long after Base.End renewals are decided (Renewals,
+// RenewalProbability).
+const DecisionLag = 30 * 24 * time.Hour
+
+// Renewal effects beyond health, as DOMAIN.md describes the decision.
+const (
+	// KillBelow: a veto holder in the account at the decision who feels
+	// below it kills the renewal on their own, nine times in ten.
+	KillBelow = 20
+	// ChampionWindow and ChampionLeft: a champion who left within the window
+	// before the decision takes ChampionLeft off the log-odds of renewal.
+	ChampionWindow = 120 * 24 * time.Hour
+	ChampionLeft   = 1.2
+)
+
+// RenewalProbability is account i's chance of renewing, decided
+// DecisionLag after b.End, the way DOMAIN.md says decisions are made:
+//
+//   - the log-odds are (Health - 50)/6: the true health, in which the
+//     deciders (finance and line-of-business executives) weigh most and end
+//     users, who answer most surveys and produce the usage data, little (the
+//     catalog's effective weights), capped by an unhappy veto holder;
+//   - a champion who left within ChampionWindow before the decision lowers
+//     the log-odds by ChampionLeft: the relationship lost its advocate;
+//   - a veto holder in the account at the decision who feels below
+//     KillBelow kills the renewal alone, nine times in ten.
+func (b *Base) RenewalProbability(i int) float64 {
+	decision := b.End.Add(DecisionLag)
+	logit := (b.Truth[i].Health - 50) / 6
+	acct := &b.Accounts[i]
+	for _, c := range acct.Contacts {
+		if c.Persona == persona.Champion && !c.Left.IsZero() && !c.Left.After(decision) && decision.Sub(c.Left) <= ChampionWindow {
+			logit -= ChampionLeft
+			break
+		}
+	}
+	p := 1 / (1 + math.Exp(-logit))
+	for _, c := range acct.Contacts {
+		pi, _ := b.Catalog.Index(c.Persona)
+		if b.Catalog.At(pi).Veto && c.ActiveAt(decision) && b.Truth[i].Persona[pi] < KillBelow {
+			return p / 10
+		}
+	}
+	return p
+}
+
+// Renewals draws each account's renewal outcome with RenewalProbability.
+// The result is indexed like b.Accounts; the same seed gives the same
 // outcomes.
 func (b *Base) Renewals(seed uint64) []bool {
 	out := make([]bool, len(b.Accounts))
 	for i := range b.Accounts {
 		rng := rand.New(rand.NewPCG(seed, 2<<32|uint64(i)))
-		p := 1 / (1 + math.Exp(-(b.Truth[i].Health-50)/6))
-		out[i] = rng.Float64() < p
+		out[i] = rng.Float64() < b.RenewalProbability(i)
 	}
 	return out
 }
