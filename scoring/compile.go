@@ -401,6 +401,19 @@ func (s *Scorer) compilePriors() error {
 	return errors.Join(errs...)
 }
 
+// Prior returns the prior mean and strength that persona p's mean on the
+// named metric is shrunk toward: the model's Priors where they name it,
+// else PriorMean and PriorStrength. ok is false for an unknown persona or
+// metric.
+func (s *Scorer) Prior(p persona.ID, metric string) (mean, strength float64, ok bool) {
+	pi, okP := s.cat.Index(p)
+	mi := s.metricIndex(metric)
+	if !okP || mi < 0 {
+		return 0, 0, false
+	}
+	return s.priorMean[pi*s.nMetrics+mi], s.priorK[pi*s.nMetrics+mi], true
+}
+
 // metricIndex returns the index of the named metric, or -1. Models have a
 // handful of metrics, for which a scan beats hashing the name.
 func (s *Scorer) metricIndex(name string) int {

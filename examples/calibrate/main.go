@@ -61,7 +61,7 @@ func run(w io.Writer) error {
 
 	fmt.Fprintf(w, "\nReliability of the calibrated model (cross-validated):\n")
 	fmt.Fprintf(w, "  %-12s %6s %10s %9s\n", "predicted", "n", "mean pred", "observed")
-	for _, b := range rep.Evaluations[2].Reliability {
+	for _, b := range rep.Evaluations[len(rep.Evaluations)-1].Reliability {
 		if b.N > 0 {
 			fmt.Fprintf(w, "  %4.1f - %-5.1f %6d %10.3f %9.3f\n", b.Lo, b.Hi, b.N, b.Predicted, b.Observed)
 		}

@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -116,7 +117,12 @@ type Report struct {
 	Link    Link
 	Effects []Effect
 	// Evaluations compares, in this order: a flat average of every signal,
-	// the base model, and the calibrated model.
+	// the base model, a plain logistic regression on raw features (the
+	// yardstick a data scientist would build: each persona's shrunk mean on
+	// each metric, whether it was heard, and whether a champion or an
+	// executive left in the 120 days before the cut-off), and the calibrated
+	// model. The plain logistic is left out when a training fold has fewer
+	// accounts than it has features.
 	Evaluations []Evaluation
 }
 
@@ -144,8 +150,9 @@ type Report struct {
 //
 // Evaluation. Stratified k-fold cross-validation: each fold's predictions
 // come from a fit on the other folds only, for (a) the flat average of all
-// signals, (b) the base model's score and (c) the calibrated model's score,
-// each through its own logistic link.
+// signals, (b) the base model's score, (c) a plain logistic regression on
+// raw features (see Report.Evaluations) and (d) the calibrated model's
+// score, (a), (b) and (d) each through its own logistic link.
 //
 // Errors: an invalid base model; no outcomes; an account with no usable
 // signal before its cut-off (ErrNoSignals, naming it); one class of outcome
@@ -382,8 +389,17 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 		flat[i], _ = s.FlatAverage(d.Signals, d.At.Add(-o.Lead))
 		baseScore[i] = baseResults[i].Score
 	}
-	pred := [3][]float64{make([]float64, len(data)), make([]float64, len(data)), make([]float64, len(data))}
+	features, err := baselineFeatures(s, data, o.Lead)
+	if err != nil {
+		return nil, err
+	}
+	const flatRow, baseRow, plainRow, calibratedRow = 0, 1, 2, 3
+	var pred [4][]float64
+	for m := range pred {
+		pred[m] = make([]float64, len(data))
+	}
 	fs := folds(y, o.Folds, o.Src)
+	withPlain := true
 	for k, test := range fs {
 		var train []int
 		for j, f := range fs {
@@ -399,20 +415,43 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 		if err != nil {
 			return nil, err
 		}
-		for m, scores := range [3][]float64{flat, baseScore, calScore} {
-			link, err := fitLink(scores, y, train, o.Penalty)
+		for _, row := range []struct {
+			m      int
+			scores []float64
+		}{{flatRow, flat}, {baseRow, baseScore}, {calibratedRow, calScore}} {
+			link, err := fitLink(row.scores, y, train, o.Penalty)
 			if err != nil {
 				return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 			}
 			for _, i := range test {
-				pred[m][i] = link.Probability(scores[i])
+				pred[row.m][i] = link.Probability(row.scores[i])
 			}
 		}
+		if !withPlain {
+			continue
+		}
+		x, ys := make([][]float64, len(train)), make([]bool, len(train))
+		for r, i := range train {
+			x[r], ys[r] = features[i], y[i]
+		}
+		plain, err := FitLogit(x, ys, o.Penalty)
+		switch {
+		case errors.Is(err, ErrTooFew):
+			withPlain = false // more features than accounts to fit them on: no yardstick
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("calibrate: fold %d: the plain logistic baseline: %w", k+1, err)
+		}
+		for _, i := range test {
+			pred[plainRow][i] = plain.Predict(features[i])
+		}
 	}
-	names := [3]string{"flat average of all signals", "base persona-aware model", "calibrated model"}
-	evals := make([]Evaluation, 3)
-	var err error
-	for m := range evals {
+	names := [4]string{"flat average of all signals", "base persona-aware model", "plain logistic on raw features", "calibrated model"}
+	var evals []Evaluation
+	for m := range names {
+		if m == plainRow && !withPlain {
+			continue
+		}
 		e := Evaluation{Name: names[m]}
 		if e.AUC, err = AUC(y, pred[m]); err != nil {
 			return nil, err
@@ -426,7 +465,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 		if e.Reliability, err = Reliability(y, pred[m], o.Bins); err != nil {
 			return nil, err
 		}
-		evals[m] = e
+		evals = append(evals, e)
 	}
 	return evals, nil
 }

@@ -44,7 +44,7 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Accounts != len(data) || len(rep.Evaluations) != 3 || len(rep.Effects) != cat.Len() {
+	if rep.Accounts != len(data) || len(rep.Evaluations) != 4 || len(rep.Effects) != cat.Len() {
 		t.Fatalf("report shape: %d accounts, %d evaluations, %d effects", rep.Accounts, len(rep.Evaluations), len(rep.Effects))
 	}
 	for _, e := range rep.Evaluations {
