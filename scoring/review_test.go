@@ -57,11 +57,8 @@ func TestOldSignalsNeverMakeNaN(t *testing.T) {
 // 1/(0.81/1 + 0.01/50) = 1/0.8102 = 1.23426, not 0.9*1 + 0.1*50 = 5.9.
 func TestPersonaSizeIsTheSizeOfTheWeightedMean(t *testing.T) {
 	cat := testCatalog(t)
-	m := plainModel()
-	m.Metrics = []scoring.Metric{
-		{Name: "a", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 0.9},
-		{Name: "b", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 0.1},
-	}
+	m := twoMetrics()
+	m.Metrics[0].Weight, m.Metrics[1].Weight = 0.9, 0.1
 	s := mustCompile(t, m, cat)
 	acct := persona.Account{ID: "acme"}
 	sigs := []scoring.Signal{{Contact: "p0", Metric: "a", Value: 50, At: t0}}
@@ -85,13 +82,7 @@ func TestPersonaSizeIsTheSizeOfTheWeightedMean(t *testing.T) {
 // EffectiveN counts people: one person answering two metrics is one person,
 // though their two answers count as two independent answers in N.
 func TestEffectiveNCountsPeople(t *testing.T) {
-	cat := testCatalog(t)
-	m := plainModel()
-	m.Metrics = []scoring.Metric{
-		{Name: "a", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
-		{Name: "b", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
-	}
-	s := mustCompile(t, m, cat)
+	s := mustCompile(t, twoMetrics(), testCatalog(t))
 	acct := contacts("acme", map[string]persona.ID{"c1": "a1", "c2": "a1"})
 	r, _ := s.Score(acct, []scoring.Signal{
 		{Contact: "c1", Metric: "a", Value: 60, At: t0},

@@ -44,6 +44,16 @@ func plainModel() scoring.Model {
 	}
 }
 
+// twoMetrics is plainModel with metrics a and b, each 0..100 and weight 1.
+func twoMetrics() scoring.Model {
+	m := plainModel()
+	m.Metrics = []scoring.Metric{
+		{Name: "a", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
+		{Name: "b", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
+	}
+	return m
+}
+
 func mustCompile(t testing.TB, m scoring.Model, c *persona.Catalog) *scoring.Scorer {
 	t.Helper()
 	s, err := scoring.Compile(m, c)

@@ -13,16 +13,6 @@ import (
 	"github.com/villagecx/village/scoring/scoringtest"
 )
 
-// twoMetrics is plainModel with metrics a and b, each 0..100 and weight 1.
-func twoMetrics() scoring.Model {
-	m := plainModel()
-	m.Metrics = []scoring.Metric{
-		{Name: "a", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
-		{Name: "b", Kind: scoring.KindCustom, Min: 0, Max: 100, Weight: 1},
-	}
-	return m
-}
-
 func TestNPSOnItsScale(t *testing.T) {
 	cat := testCatalog(t)
 	m := plainModel()
