@@ -2,7 +2,8 @@
 // synthetic customer base in which end users answer surveys far more often
 // than executives, scores every account with the default persona-aware model,
 // and prints what a customer-success lead needs: the accounts at risk and
-// why, and the accounts where a flat average of every answer would mislead.
+// why, the revenue at risk and whose view would move it, and the accounts
+// where a flat average of every answer would mislead.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/villagecx/village/internal/villagesim"
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
+	"github.com/villagecx/village/scoring/calibrate"
 )
 
 const accounts = 200
@@ -73,6 +75,9 @@ func run(w io.Writer) error {
 
 	summary(w, all, at)
 	atRisk(w, all)
+	if err := revenueAtRisk(w, scorer, all); err != nil {
+		return err
+	}
 	misleading(w, all)
 	fmt.Fprintf(w, "\nScored %d accounts in %v. Every number above comes with `Result.Explain`; try it on one account.\n",
 		len(all), time.Since(start).Round(time.Millisecond))
@@ -130,6 +135,67 @@ func atRisk(w io.Writer, all []scored) {
 	if len(risky) > 12 {
 		fmt.Fprintf(w, "... and %d more\n", len(risky)-12)
 	}
+}
+
+// revenueAtRisk turns scores into money: a link from score to renewal
+// probability, fitted on last year's renewals (another synthetic base),
+// ranks the accounts by ARR times the probability of not renewing, and
+// names the persona whose view would move each one most.
+func revenueAtRisk(w io.Writer, scorer *scoring.Scorer, all []scored) error {
+	link, err := lastYearsLink(scorer)
+	if err != nil {
+		return err
+	}
+	accounts := make([]persona.Account, len(all))
+	results := make([]scoring.Result, len(all))
+	for i, s := range all {
+		accounts[i], results[i] = *s.acct, s.result
+	}
+	risks, _, err := calibrate.RevenueAtRisk(link, accounts, results)
+	if err != nil {
+		return err
+	}
+	var total float64
+	for _, r := range risks {
+		total += r.AtRisk
+	}
+	fmt.Fprintf(w, "\nRevenue at risk: %s of ARR in all, the largest first (ARR x P(not renewing), with the range\nthe score's interval gives; the lever is the persona whose move to the base's typical score\nwould change P(renew) most)\n\n", money(total))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "account	ARR	score	P(renew)	at risk	range	lever")
+	for _, r := range risks[:min(len(risks), 5)] {
+		lever := "-"
+		if len(r.Levers) > 0 && r.Levers[0].Change > 0.005 {
+			l := r.Levers[0]
+			lever = fmt.Sprintf("%s %.0f -> %.0f: %+.0f points of P", l.Persona, l.Score, l.Typical, 100*l.Change)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%s\t%s-%s\t%s\n", r.Account, money(r.ARR), r.Score, r.Renew,
+			money(r.AtRisk), money(r.AtRiskLow), money(r.AtRiskHigh), lever)
+	}
+	return tw.Flush()
+}
+
+// lastYearsLink fits renewal on the model's score over a base like this one
+// a year earlier: 1,000 synthetic accounts and their renewals.
+func lastYearsLink(scorer *scoring.Scorer) (calibrate.Link, error) {
+	past, err := villagesim.Generate(villagesim.Config{Seed: 2, Accounts: 1000})
+	if err != nil {
+		return calibrate.Link{}, err
+	}
+	signals := past.Signals(villagesim.SignalConfig{Seed: 2})
+	renewed := past.Renewals(2)
+	var x [][]float64
+	var y []bool
+	for i, a := range past.Accounts {
+		if r, _ := scorer.Score(a, signals[i], past.End); r.Scored {
+			x = append(x, []float64{(r.Score - 50) / 50})
+			y = append(y, renewed[i])
+		}
+	}
+	fit, err := calibrate.FitLogit(x, y, 1)
+	if err != nil {
+		return calibrate.Link{}, err
+	}
+	return calibrate.Link{Intercept: fit.Coef[0], Slope: fit.Coef[1]}, nil
 }
 
 func misleading(w io.Writer, all []scored) {

@@ -14,7 +14,7 @@ func TestQuickstartReadsWellAndIsDeterministic(t *testing.T) {
 	if err := run(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, part := range []string{"200 synthetic accounts", "At risk:", "dragging it down", "Where a flat average", "why they differ", "dropped with a reason"} {
+	for _, part := range []string{"200 synthetic accounts", "At risk:", "dragging it down", "Revenue at risk:", "Where a flat average", "why they differ", "dropped with a reason"} {
 		if !strings.Contains(a.String(), part) {
 			t.Errorf("output lacks %q:\n%s", part, a.String())
 		}
