@@ -38,11 +38,12 @@ type Scorer struct {
 	// Per-metric shrinkage (Model.Priors): the prior mean and strength of
 	// each [persona*nMetrics + metric], and each persona's prior as a whole
 	// (its metric-weighted mean and variance), for a persona not heard.
-	metricShrink  bool
-	priorMean     []float64
-	priorK        []float64
-	personaPrior  []float64
-	personaPriorV []float64
+	metricShrink   bool
+	metricsAtPrior bool // with metricShrink and UnheardPrior: a persona's metrics not heard count at their priors
+	priorMean      []float64
+	priorK         []float64
+	personaPrior   []float64
+	personaPriorV  []float64
 
 	halfLife time.Duration
 	maxAge   time.Duration
@@ -354,6 +355,7 @@ func (s *Scorer) compilePriors() error {
 	m := &s.model
 	nP := s.cat.Len()
 	s.metricShrink = len(m.Priors) > 0
+	s.metricsAtPrior = s.metricShrink && m.Unheard == UnheardPrior
 	s.priorMean = make([]float64, nP*s.nMetrics)
 	s.priorK = make([]float64, nP*s.nMetrics)
 	for i := range s.priorMean {
@@ -393,7 +395,7 @@ func (s *Scorer) compilePriors() error {
 				}
 			}
 		}
-		if m.Unheard == UnheardPrior && s.effWeight[p] > 0 && !(s.personaPriorV[p] < math.Inf(1)) {
+		if m.Unheard == UnheardPrior && !(s.personaPriorV[p] < math.Inf(1)) {
 			errs = append(errs, fieldErr("unheard", string(m.Unheard), fmt.Errorf(
 				"%w: counting personas not heard at the prior needs prior strength > 0 (persona %s)", ErrInvalidValue, s.cat.At(p).ID)))
 		}

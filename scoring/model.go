@@ -110,7 +110,11 @@ const (
 	// answered. Its contribution is 0 (the baseline is the prior) and the
 	// interval widens by what is not known. It applies to groups with the
 	// mean rule; a min-rule group takes the lowest persona heard. It needs
-	// PriorStrength > 0.
+	// PriorStrength > 0. With per-metric priors (Model.Priors), a persona's
+	// priors are per metric (its prior is their metric-weighted mean), and a
+	// persona heard on some metrics counts the others at their priors too,
+	// rather than renormalising its metric weights over those heard, so that
+	// the score is a fixed weighted sum of per-persona, per-metric parts.
 	UnheardPrior Unheard = "prior"
 )
 

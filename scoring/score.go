@@ -268,7 +268,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 			wsum += weights[m]
 		}
 	}
-	k, prior, spread2 := s.model.PriorStrength, s.model.PriorMean, s.model.Spread*s.model.Spread
+	k, prior := s.model.PriorStrength, s.model.PriorMean
 	var invN, theta, variance float64
 	for m := range ws.metric {
 		ma := &ws.metric[m]
@@ -283,10 +283,23 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 			*ws.means = append(*ws.means, MetricMean{Persona: s.cat.At(p).ID, Metric: s.metrics[m].name, Mean: x,
 				N: ma.sw * ma.sw / ma.sw2, Var: max(ma.swxx/ma.sw-x*x, 0)})
 		}
-		if s.metricShrink { // each metric toward its own prior
-			n, km := ma.sw*ma.sw/ma.sw2, s.priorK[p*s.nMetrics+m]
-			theta += wm * (n*x + km*s.priorMean[p*s.nMetrics+m]) / (n + km)
-			variance += wm * wm * spread2 / (n + km)
+		if s.metricShrink && !s.metricsAtPrior { // each metric heard toward its own prior
+			mean, v := s.metricPosterior(p, m, ma)
+			theta += wm * mean
+			variance += wm * wm * v
+		}
+	}
+	if s.metricsAtPrior { // every metric with weight, heard or at its prior
+		var wall float64
+		for _, w := range weights {
+			wall += w
+		}
+		for m, w := range weights {
+			if w > 0 {
+				mean, v := s.metricPosterior(p, m, &ws.metric[m])
+				theta += w / wall * mean
+				variance += (w / wall) * (w / wall) * v
+			}
 		}
 	}
 	pa.raw = clamp100(pa.raw)
@@ -310,7 +323,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 	pa.n = 1 / invN
 	if !s.metricShrink { // the persona as a whole toward the one prior
 		theta = (pa.n*pa.raw + k*prior) / (pa.n + k)
-		variance = spread2 / (pa.n + k)
+		variance = s.model.Spread * s.model.Spread / (pa.n + k)
 	}
 	pa.theta = clamp100(theta)
 	pa.variance = variance
@@ -345,6 +358,20 @@ func (s *Scorer) events(dst *Result, ws *workspace, acct *persona.Account, at ti
 			dst.Terms = append(dst.Terms, Term{Kind: TermKind(ev.Kind), Persona: ev.Persona, Age: Duration(at.Sub(latest)), Points: ev.Points})
 		}
 	}
+}
+
+// metricPosterior returns persona p's shrunk mean on metric m and its
+// variance: (n*x + k*mean)/(n + k) and Spread^2/(n + k) for a metric heard
+// from n effective people with mean x, the prior itself (variance
+// Spread^2/k) for one not heard.
+func (s *Scorer) metricPosterior(p, m int, ma *metricAcc) (mean, variance float64) {
+	mu, k := s.priorMean[p*s.nMetrics+m], s.priorK[p*s.nMetrics+m]
+	spread2 := s.model.Spread * s.model.Spread
+	if ma.sw == 0 {
+		return mu, spread2 / k
+	}
+	n := ma.sw * ma.sw / ma.sw2
+	return (n*ma.swx/ma.sw + k*mu) / (n + k), spread2 / (n + k)
 }
 
 // sortContacts fills ws.byID with the account's contact indices sorted by ID,

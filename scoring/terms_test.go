@@ -58,6 +58,16 @@ func TestPriorsPerPersonaAndMetric(t *testing.T) {
 	if !strings.Contains(r.String(), "+12.5  personas not heard, at their priors") {
 		t.Errorf("Explain leaves out the priors:\n%s", r.String())
 	}
+
+	// Heard on a only, a1 counts b at its prior 20 (strength 1) with b's
+	// full weight: 0.5*(50 + 160)/3 + 0.5*20 = 45, variance 0.25*400/3 +
+	// 0.25*400/1 = 133.33; its raw mean and N are still what was said.
+	r, _ = s.Score(acct, []scoring.Signal{{Contact: "c1", Metric: "a", Value: 50, At: t0}}, t0)
+	p = r.Personas[0]
+	near(t, "a1 heard on a only: score", p.Score, 45, 1e-12)
+	near(t, "a1 heard on a only: SE", p.StdErr, math.Sqrt(400.0/12+100), 1e-12)
+	near(t, "a1 heard on a only: raw", p.Raw, 50, 1e-12)
+	near(t, "a1 heard on a only: N", p.N, 1, 1e-12)
 }
 
 func TestSoftVeto(t *testing.T) {
