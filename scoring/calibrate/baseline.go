@@ -1,46 +1,99 @@
 package calibrate
 
 import (
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
 )
 
-// departureWindow and departed are the relationship flags of the baseline:
-// a contact of one of these personas who left within the window before the
-// cut-off.
+// departureWindow and departed are the relationship features: a contact of
+// one of these personas who left within the window before the cut-off.
 const departureWindow = 120 * 24 * time.Hour
 
 var departed = []persona.ID{persona.Champion, persona.LineOfBusiness, persona.FinanceExecutive}
 
-// baselineFeatures builds, for every account as of its cut-off, the
-// features a data scientist would hand a plain logistic regression (the
-// yardstick the calibrated model has to meet): each persona's mean on each
-// metric, shrunk toward the model's prior, as (mean - 50)/50, the prior
-// where the persona was not heard on it; an indicator per persona of being
-// heard at all; and, for the champion and the line-of-business and finance
-// executives, whether one of them left in the 120 days before the cut-off.
-// Columns that are the same for every account are left out.
-func baselineFeatures(s *scoring.Scorer, data []Outcome, lead time.Duration) ([][]float64, error) {
+// hingeGrid holds the soft-veto thresholds tried, chosen by cross-validation.
+var hingeGrid = []float64{30, 40, 50}
+
+// columnKind is what a feature measures.
+type columnKind int
+
+const (
+	colMean     columnKind = iota // a persona's shrunk mean on a metric, (mean - 50)/50, the prior where not heard
+	colHeard                      // 1 when the persona was heard at all
+	colDeparted                   // 1 when a contact of the persona left within departureWindow before the cut-off
+	colHinge                      // the sum over veto personas heard of max(0, threshold - raw mean)/50
+)
+
+// column is one feature: its kind, and the persona, metric or threshold it is of.
+type column struct {
+	kind      columnKind
+	persona   persona.ID
+	metric    string
+	threshold float64
+}
+
+func (c column) String() string {
+	switch c.kind {
+	case colMean:
+		return fmt.Sprintf("%s on %s", c.persona, c.metric)
+	case colHeard:
+		return fmt.Sprintf("%s heard", c.persona)
+	case colDeparted:
+		return fmt.Sprintf("%s left within %d days", c.persona, int(departureWindow/(24*time.Hour)))
+	default:
+		return fmt.Sprintf("veto holders below %.0f", c.threshold)
+	}
+}
+
+// design is a feature matrix: a row per account, a column per feature.
+type design struct {
+	cols  []column
+	rows  [][]float64
+	heard map[column]int // for colMean columns: the accounts where the persona was heard on the metric
+}
+
+// features builds, for every account as of its cut-off (At - lead), every
+// feature the calibration and its yardstick draw on: each persona's mean on
+// each metric shrunk toward the model's prior; whether each persona was
+// heard; whether a champion or an executive left in the 120 days before;
+// and the soft-veto hinge at each threshold of hingeGrid, from the veto
+// personas' raw means in results (the base model's results at the cut-off).
+func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead time.Duration) (*design, error) {
 	model, cat := s.Model(), s.Catalog()
+	var cols []column
+	for p := range cat.Len() {
+		for _, m := range model.Metrics {
+			cols = append(cols, column{kind: colMean, persona: cat.At(p).ID, metric: m.Name})
+		}
+	}
+	for p := range cat.Len() {
+		cols = append(cols, column{kind: colHeard, persona: cat.At(p).ID})
+	}
+	for _, who := range departed {
+		cols = append(cols, column{kind: colDeparted, persona: who})
+	}
+	for _, t := range hingeGrid {
+		cols = append(cols, column{kind: colHinge, threshold: t})
+	}
 	nM := len(model.Metrics)
 	metric := make(map[string]int, nM)
 	for i, m := range model.Metrics {
 		metric[m.Name] = i
 	}
-	width := cat.Len()*nM + cat.Len() + len(departed)
-	rows := make([][]float64, len(data))
-	for i, d := range data {
-		cut := d.At.Add(-lead)
-		row := make([]float64, width)
-		for p := range cat.Len() {
-			for m, mt := range model.Metrics {
-				mean, _, _ := s.Prior(cat.At(p).ID, mt.Name)
-				row[p*nM+m] = (mean - 50) / 50
-			}
+	heardCol, departedCol, hingeCol := cat.Len()*nM, cat.Len()*nM+cat.Len(), cat.Len()*nM+cat.Len()+len(departed)
+	d := &design{cols: cols, rows: make([][]float64, len(data)), heard: map[column]int{}}
+	for i, o := range data {
+		cut := o.At.Add(-lead)
+		row := make([]float64, len(cols))
+		for c := range heardCol {
+			mean, _, _ := s.Prior(cols[c].persona, cols[c].metric)
+			row[c] = (mean - 50) / 50
 		}
-		means, err := s.MetricMeans(d.Account, d.Signals, cut)
+		means, err := s.MetricMeans(o.Account, o.Signals, cut)
 		if err != nil {
 			return nil, err
 		}
@@ -48,34 +101,68 @@ func baselineFeatures(s *scoring.Scorer, data []Outcome, lead time.Duration) ([]
 			p, _ := cat.Index(mm.Persona)
 			prior, k, _ := s.Prior(mm.Persona, mm.Metric)
 			row[p*nM+metric[mm.Metric]] = ((mm.N*mm.Mean+k*prior)/(mm.N+k) - 50) / 50
-			row[cat.Len()*nM+p] = 1
+			row[heardCol+p] = 1
+			d.heard[cols[p*nM+metric[mm.Metric]]]++
 		}
 		for j, who := range departed {
-			for _, c := range d.Account.Contacts {
+			for _, c := range o.Account.Contacts {
 				if c.Persona == who && !c.Left.IsZero() && !c.Left.After(cut) && cut.Sub(c.Left) <= departureWindow {
-					row[cat.Len()*nM+cat.Len()+j] = 1
+					row[departedCol+j] = 1
 					break
 				}
 			}
 		}
-		rows[i] = row
+		for _, ps := range results[i].Personas {
+			if ps.Veto {
+				for j, t := range hingeGrid {
+					row[hingeCol+j] += math.Max(0, t-ps.Raw) / 50
+				}
+			}
+		}
+		d.rows[i] = row
 	}
-	// Keep the columns that vary.
-	var keep []int
-	for c := range width {
-		for i := range rows {
-			if rows[i][c] != rows[0][c] {
-				keep = append(keep, c)
+	return d, nil
+}
+
+// subset returns the design's columns that keep accepts and that vary over
+// the accounts in rows (a constant column carries nothing a fit could use).
+func (d *design) subset(rows []int, keep func(column) bool) *design {
+	var idx []int
+	for c, col := range d.cols {
+		if !keep(col) {
+			continue
+		}
+		for _, i := range rows {
+			if d.rows[i][c] != d.rows[rows[0]][c] {
+				idx = append(idx, c)
 				break
 			}
 		}
 	}
-	for i, row := range rows {
-		kept := make([]float64, len(keep))
-		for j, c := range keep {
+	out := &design{rows: make([][]float64, len(d.rows)), heard: d.heard}
+	for _, c := range idx {
+		out.cols = append(out.cols, d.cols[c])
+	}
+	for i, row := range d.rows {
+		kept := make([]float64, len(idx))
+		for j, c := range idx {
 			kept[j] = row[c]
 		}
-		rows[i] = kept
+		out.rows[i] = kept
 	}
-	return rows, nil
+	return out
+}
+
+// yardstick is the plain logistic regression's selection of features: what
+// a data scientist would hand it (each persona's shrunk mean on each
+// metric, whether it was heard, and the departures).
+func yardstick(c column) bool { return c.kind != colHinge }
+
+// fitOn fits a logistic regression of y on d's rows in rows.
+func (d *design) fitOn(rows []int, y []bool, penalty float64) (*Logit, error) {
+	x, ys := make([][]float64, len(rows)), make([]bool, len(rows))
+	for r, i := range rows {
+		x[r], ys[r] = d.rows[i], y[i]
+	}
+	return FitLogit(x, ys, penalty)
 }

@@ -3,7 +3,6 @@ package calibrate
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"time"
 
@@ -79,22 +78,6 @@ func (l Link) Probability(score float64) float64 {
 	return sigmoid(l.Intercept + l.Slope*(score-50)/50)
 }
 
-// Effect is what the fit says about one persona.
-type Effect struct {
-	Persona persona.ID
-	// Coef is the change in the log-odds of renewal per 50 points of the
-	// persona's score (from the model's prior mean), with its standard error;
-	// both 0 when the persona was never heard.
-	Coef, SE float64
-	// MissingCoef is the change in log-odds when the persona was not heard
-	// at all, with its standard error; 0 when it was heard everywhere or nowhere.
-	MissingCoef, MissingSE float64
-	// Heard counts the accounts in which the persona was heard.
-	Heard int
-	// Weight is the persona's effective weight in the calibrated model.
-	Weight float64
-}
-
 // Evaluation is how well one way of scoring predicted renewal, measured on
 // cross-validated (out-of-fold) predictions.
 type Evaluation struct {
@@ -111,8 +94,9 @@ type Evaluation struct {
 type Report struct {
 	Accounts, Renewed int
 	Lead              time.Duration
-	// Model is the base model with persona and group weights replaced by the
-	// fit (see Calibrate); Link maps its scores to renewal probabilities.
+	// Model is the calibrated model (see Calibrate); Link maps its scores
+	// to renewal probabilities. Effects lists every feature's effect,
+	// largest first.
 	Model   scoring.Model
 	Link    Link
 	Effects []Effect
@@ -126,39 +110,49 @@ type Report struct {
 	Evaluations []Evaluation
 }
 
-// Calibrate learns persona weights for base from renewal outcomes and
+// Calibrate learns a model's weights and terms from renewal outcomes and
 // reports how well scores predict renewal.
 //
 // Features. Each account is scored with base as of its cut-off (At - Lead):
 // signals after the cut-off are dropped by the scorer as future, so they
-// cannot leak into the fit. For each persona heard somewhere in the data,
-// the feature is x = (persona score - PriorMean)/50, taken as 0 (the prior)
-// where the persona was not heard, plus an indicator of not being heard,
-// so a missing persona is modelled explicitly rather than imputed. (Coverage
-// is a combination of the indicators and is not added again.) A feature that
-// is the same for every account is left out.
+// cannot leak into the fit. The features are each persona's mean on each
+// metric, shrunk toward base's prior for it, as (mean - 50)/50, and the
+// prior where the persona was not heard on the metric (scoring.Scorer
+// MetricMeans and Prior); for the champion and the line-of-business and
+// finance executives, whether one of them left in the 120 days before the
+// cut-off; and the soft-veto shortfall, the sum over the veto personas
+// heard of max(0, T - raw mean)/50, with the threshold T of 30, 40 or 50
+// that gives the lowest log loss in a three-fold cross-validation inside the
+// data fitted. A feature that is the same for every account is left out.
 //
 // Fit. A logistic regression of renewal on the features, with a ridge
 // penalty on the coefficients (see Options), by Newton's method.
 //
-// Model. The calibrated model gives each persona an effective weight equal
-// to its positive coefficient (a negative or absent one gives 0): persona
-// weight within its group = coefficient, group weight = sum of its
-// personas' coefficients. The scorer's weighted mean then follows the fit's
-// linear predictor, up to the renormalisation over personas heard. Link is a
-// second logistic fit, of renewal on the calibrated account score.
+// Model. The calibrated model scores as the fit's linear predictor, up to
+// the link: the personas' and metrics' weights are the positive mean
+// coefficients (a persona's effective weight is the sum of its, each
+// metric's weight within it its own share), their priors are base's per
+// persona and metric, and the personas and metrics not heard count at them
+// (UnheardPrior), as the features do; so the score minus 50 is
+// sum(beta+ * feature)*50/B with B the sum of the positive coefficients. A
+// departure's coefficient c becomes an event of c*50/B points, a negative
+// shortfall coefficient a soft veto of -c/B points per point. A negative
+// mean coefficient is dropped: a health score must not fall when someone
+// is happier. base's veto cap, recency and bands are kept. Link is a second
+// logistic fit, of renewal on the calibrated account score.
 //
 // Evaluation. Stratified k-fold cross-validation: each fold's predictions
 // come from a fit on the other folds only, for (a) the flat average of all
 // signals, (b) the base model's score, (c) a plain logistic regression on
-// raw features (see Report.Evaluations) and (d) the calibrated model's
-// score, (a), (b) and (d) each through its own logistic link.
+// raw features (the means, whether each persona was heard, the departures:
+// the yardstick a data scientist would build) and (d) the calibrated
+// model's score, (a), (b) and (d) each through its own logistic link.
 //
 // Errors: an invalid base model; no outcomes; an account with no usable
 // signal before its cut-off (ErrNoSignals, naming it); one class of outcome
 // (ErrOneClass); fewer outcomes than parameters (ErrTooFew); separable data
-// without a penalty (ErrSeparable); no persona with a positive effect
-// (ErrNoWeight).
+// without a penalty (ErrSeparable); no persona's mean on any metric with a
+// positive effect (ErrNoWeight).
 func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *Options) (*Report, error) {
 	o := opts.withDefaults()
 	scorer, err := scoring.Compile(base, cat)
@@ -189,7 +183,11 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	for i := range all {
 		all[i] = i
 	}
-	fit, err := fitPersonas(base, cat, baseScores, y, all, o.Penalty)
+	design, err := features(scorer, data, baseScores, o.Lead)
+	if err != nil {
+		return nil, err
+	}
+	fit, err := fitTerms(base, scorer, design, y, all, o.Penalty)
 	if err != nil {
 		return nil, err
 	}
@@ -201,125 +199,10 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if rep.Link, err = fitLink(calScores, y, all, o.Penalty); err != nil {
 		return nil, err
 	}
-	if rep.Evaluations, err = crossValidate(base, scorer, data, baseScores, y, &o); err != nil {
+	if rep.Evaluations, err = crossValidate(base, scorer, design, data, baseScores, y, &o); err != nil {
 		return nil, err
 	}
 	return rep, nil
-}
-
-// personaFit is a fitted persona regression turned into a model.
-type personaFit struct {
-	model   scoring.Model
-	effects []Effect
-}
-
-// fitPersonas fits the persona regression on the accounts in rows.
-func fitPersonas(base scoring.Model, cat *persona.Catalog, results []scoring.Result, y []bool, rows []int, penalty float64) (*personaFit, error) {
-	n := cat.Len()
-	score := make([][]float64, len(rows)) // per row: persona feature, NaN when not heard
-	heard := make([]int, n)
-	for r, i := range rows {
-		score[r] = make([]float64, n)
-		for p := range score[r] {
-			score[r][p] = math.NaN()
-		}
-		for _, ps := range results[i].Personas {
-			p, _ := cat.Index(ps.Persona)
-			score[r][p] = (ps.Score - base.PriorMean) / 50
-			heard[p]++
-		}
-	}
-	// Columns: each heard persona's score; its missing indicator when it is
-	// missing somewhere too.
-	type column struct {
-		persona int
-		missing bool
-	}
-	var cols []column
-	for p := range n {
-		if heard[p] > 0 {
-			cols = append(cols, column{p, false})
-			if heard[p] < len(rows) {
-				cols = append(cols, column{p, true})
-			}
-		}
-	}
-	x := make([][]float64, len(rows))
-	ys := make([]bool, len(rows))
-	for r, i := range rows {
-		x[r] = make([]float64, len(cols))
-		for c, col := range cols {
-			v := score[r][col.persona]
-			switch {
-			case col.missing && math.IsNaN(v):
-				x[r][c] = 1
-			case !col.missing && !math.IsNaN(v):
-				x[r][c] = v
-			}
-		}
-		ys[r] = y[i]
-	}
-	logit, err := FitLogit(x, ys, penalty)
-	if err != nil {
-		return nil, err
-	}
-	effects := make([]Effect, n)
-	for p := range n {
-		effects[p] = Effect{Persona: cat.At(p).ID, Heard: heard[p]}
-	}
-	for c, col := range cols {
-		e := &effects[col.persona]
-		if col.missing {
-			e.MissingCoef, e.MissingSE = logit.Coef[c+1], logit.SE[c+1]
-		} else {
-			e.Coef, e.SE = logit.Coef[c+1], logit.SE[c+1]
-		}
-	}
-	model, err := weightsFrom(base, cat, effects)
-	if err != nil {
-		return nil, err
-	}
-	return &personaFit{model: model, effects: effects}, nil
-}
-
-// weightsFrom returns base with each persona's effective weight set to its
-// positive coefficient.
-func weightsFrom(base scoring.Model, cat *persona.Catalog, effects []Effect) (scoring.Model, error) {
-	m := base
-	m.Personas = nil
-	groupSum := map[string]float64{}
-	var total float64
-	for p, e := range effects {
-		w := math.Max(e.Coef, 0)
-		effects[p].Weight = w
-		m.Personas = append(m.Personas, scoring.PersonaWeight{Persona: e.Persona, Weight: new(w), Metrics: metricOverrides(base, e.Persona)})
-		groupSum[cat.At(p).Group] += w
-		total += w
-	}
-	if total == 0 {
-		return scoring.Model{}, fmt.Errorf("calibrate: every persona's effect is zero or negative: %w", ErrNoWeight)
-	}
-	m.Groups = nil
-	for _, g := range cat.Groups() {
-		rule := scoring.RuleMean
-		for _, bg := range base.Groups {
-			if bg.Group == g.ID && bg.Rule != "" {
-				rule = bg.Rule
-			}
-		}
-		m.Groups = append(m.Groups, scoring.GroupWeight{Group: g.ID, Weight: groupSum[g.ID], Rule: rule})
-	}
-	return m, nil
-}
-
-// metricOverrides keeps the base model's per-persona metric weights.
-func metricOverrides(base scoring.Model, id persona.ID) map[string]float64 {
-	for _, pw := range base.Personas {
-		if pw.Persona == id {
-			return pw.Metrics
-		}
-	}
-	return nil
 }
 
 func scoreAll(m scoring.Model, cat *persona.Catalog, data []Outcome, lead time.Duration) ([]float64, error) {
@@ -378,7 +261,7 @@ func folds(y []bool, k int, src rand.Source) [][]int {
 	return out
 }
 
-func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
+func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
 	if o.Folds < 2 || o.Folds > len(data) {
 		return nil, fmt.Errorf("calibrate: %d folds for %d outcomes: %w", o.Folds, len(data), ErrInvalidInput)
 	}
@@ -388,10 +271,6 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 	for i, d := range data {
 		flat[i], _ = s.FlatAverage(d.Signals, d.At.Add(-o.Lead))
 		baseScore[i] = baseResults[i].Score
-	}
-	features, err := baselineFeatures(s, data, o.Lead)
-	if err != nil {
-		return nil, err
 	}
 	const flatRow, baseRow, plainRow, calibratedRow = 0, 1, 2, 3
 	var pred [4][]float64
@@ -407,7 +286,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 				train = append(train, f...)
 			}
 		}
-		fit, err := fitPersonas(base, cat, baseResults, y, train, o.Penalty)
+		fit, err := fitTerms(base, s, all, y, train, o.Penalty)
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 		}
@@ -430,11 +309,8 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 		if !withPlain {
 			continue
 		}
-		x, ys := make([][]float64, len(train)), make([]bool, len(train))
-		for r, i := range train {
-			x[r], ys[r] = features[i], y[i]
-		}
-		plain, err := FitLogit(x, ys, o.Penalty)
+		plainDesign := all.subset(train, yardstick)
+		plain, err := plainDesign.fitOn(train, y, o.Penalty)
 		switch {
 		case errors.Is(err, ErrTooFew):
 			withPlain = false // more features than accounts to fit them on: no yardstick
@@ -443,7 +319,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 			return nil, fmt.Errorf("calibrate: fold %d: the plain logistic baseline: %w", k+1, err)
 		}
 		for _, i := range test {
-			pred[plainRow][i] = plain.Predict(features[i])
+			pred[plainRow][i] = plain.Predict(plainDesign.rows[i])
 		}
 	}
 	names := [4]string{"flat average of all signals", "base persona-aware model", "plain logistic on raw features", "calibrated model"}
@@ -453,6 +329,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, data []Outcome, baseRe
 			continue
 		}
 		e := Evaluation{Name: names[m]}
+		var err error
 		if e.AUC, err = AUC(y, pred[m]); err != nil {
 			return nil, err
 		}
@@ -480,25 +357,24 @@ func (r *Report) String() string {
 	for _, e := range r.Evaluations {
 		b = fmt.Appendf(b, "  %-30s %6.3f %7.4f %8.4f\n", e.Name, e.AUC, e.Brier, e.LogLoss)
 	}
-	b = fmt.Appendf(b, "\nWhat moves renewal (log-odds per 50 points of the persona's score, and when not heard):\n")
-	b = fmt.Appendf(b, "  %-14s %7s %6s %12s %6s %6s %7s\n", "persona", "effect", "SE", "not heard", "SE", "heard", "weight")
+	b = fmt.Appendf(b, "\nWhat moves renewal, largest effect first (log-odds per 50 points of a mean or of a veto\nholder's shortfall, or for a departure), and what the calibrated model makes of it:\n")
+	b = fmt.Appendf(b, "  %-36s %7s %6s %6s %8s\n", "feature", "effect", "SE", "heard", "in model")
 	for _, e := range r.Effects {
-		b = fmt.Appendf(b, "  %-14s %+7.2f %6.2f %+12.2f %6.2f %6d %6.1f%%\n",
-			e.Persona, e.Coef, e.SE, e.MissingCoef, e.MissingSE, e.Heard, 100*e.Weight/totalWeight(r.Effects))
+		inModel := fmt.Sprintf("%.1f%%", 100*e.Weight)
+		switch {
+		case e.Metric == "" && e.Persona == "": // the soft veto: points lost per point under
+			inModel = fmt.Sprintf("%+.2f/pt", -e.Points)
+		case e.Metric == "":
+			inModel = fmt.Sprintf("%+.1f pt", e.Points)
+		}
+		heard := ""
+		if e.Metric != "" {
+			heard = fmt.Sprint(e.Heard)
+		}
+		b = fmt.Appendf(b, "  %-36s %+7.2f %6.2f %6s %8s\n", e.Feature, e.Coef, e.SE, heard, inModel)
 	}
 	b = fmt.Appendf(b, "\nRenewal probability from the calibrated score: 1/(1+exp(-(%.3f %+.3f*(score-50)/50)))\n", r.Link.Intercept, r.Link.Slope)
 	return string(b)
-}
-
-func totalWeight(effects []Effect) float64 {
-	var t float64
-	for _, e := range effects {
-		t += e.Weight
-	}
-	if t == 0 {
-		return 1
-	}
-	return t
 }
 
 func fmtDays(d time.Duration) string {

@@ -44,7 +44,7 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Accounts != len(data) || len(rep.Evaluations) != 4 || len(rep.Effects) != cat.Len() {
+	if rep.Accounts != len(data) || len(rep.Evaluations) != 4 || len(rep.Effects) == 0 {
 		t.Fatalf("report shape: %d accounts, %d evaluations, %d effects", rep.Accounts, len(rep.Evaluations), len(rep.Effects))
 	}
 	for _, e := range rep.Evaluations {
@@ -52,22 +52,29 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 			t.Errorf("%s: AUC %v, Brier %v; want better than chance", e.Name, e.AUC, e.Brier)
 		}
 	}
-	// The calibrated model must compile, and its weights are the positive effects.
+	// The calibrated model must compile; the weights of the means are their
+	// positive coefficients' shares, and add up to 1.
 	if _, err := scoring.Compile(rep.Model, cat); err != nil {
 		t.Errorf("the calibrated model does not compile: %v", err)
 	}
-	var heavy float64
+	var total, positive float64
 	for _, e := range rep.Effects {
-		if e.Weight != math.Max(e.Coef, 0) {
-			t.Errorf("%s: weight %v, coefficient %v", e.Persona, e.Weight, e.Coef)
+		if e.Metric != "" {
+			total += e.Weight
+			positive += math.Max(e.Coef, 0)
+			if e.Heard == 0 || !(e.SE > 0) {
+				t.Errorf("%s: heard %d times, SE %v", e.Feature, e.Heard, e.SE)
+			}
 		}
-		if e.Heard > 0 && !(e.SE > 0) {
-			t.Errorf("%s heard %d times but SE %v", e.Persona, e.Heard, e.SE)
-		}
-		heavy = math.Max(heavy, e.Weight)
 	}
-	if heavy == 0 {
-		t.Error("no persona got weight")
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	for _, e := range rep.Effects {
+		if e.Metric != "" && !near(e.Weight, math.Max(e.Coef, 0)/positive) {
+			t.Errorf("%s: weight %v, coefficient %v of %v", e.Feature, e.Weight, e.Coef, positive)
+		}
+	}
+	if !near(total, 1) {
+		t.Errorf("the weights of the means add up to %v", total)
 	}
 	if p := rep.Link.Probability(80); !(p > rep.Link.Probability(30)) {
 		t.Errorf("the link does not rise with the score: P(80) = %v, P(30) = %v", p, rep.Link.Probability(30))
@@ -176,5 +183,32 @@ func TestCalibrateSeparableWithDefaultPenalty(t *testing.T) {
 	}
 	if _, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, &calibrate.Options{Unpenalised: true}); !errors.Is(err, calibrate.ErrSeparable) {
 		t.Errorf("unpenalised: %v, want ErrSeparable", err)
+	}
+}
+
+// Issue 12's bar: out of fold, the calibrated model predicts renewals at
+// least as well as a plain logistic regression a data scientist would fit on
+// the same raw features. Held here on one small seed; on villagesim, seeds
+// 1-3 at 1,500 and 4,000 accounts, the calibrated model's AUC was above the
+// yardstick's by 0.002 to 0.008 in all six (see the closing note of the
+// session that added it).
+func TestCalibratedMeetsTheYardstick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("calibrates 1,500 accounts")
+	}
+	data, cat := simulated(t, 1500, 1)
+	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]float64{}
+	for _, e := range rep.Evaluations {
+		byName[e.Name] = e.AUC
+	}
+	cal, plain := byName["calibrated model"], byName["plain logistic on raw features"]
+	t.Logf("AUC: flat %.4f, base %.4f, plain logistic %.4f, calibrated %.4f",
+		byName["flat average of all signals"], byName["base persona-aware model"], plain, cal)
+	if !(cal >= plain) {
+		t.Errorf("the calibrated model (AUC %.4f) falls below the plain logistic (%.4f)", cal, plain)
 	}
 }

@@ -4,13 +4,15 @@
 //
 // Default persona weights are opinions. Calibrate scores each account as of
 // a cut-off before its renewal (so no later signal leaks in), fits a
-// penalised logistic regression of renewal on the per-persona scores with
-// explicit indicators for personas not heard, turns the positive effects into
-// a new scoring.Model, and fits a link from its score to a renewal
-// probability. It then cross-validates three scores side by side (a flat
-// average of all signals, the base model, the calibrated model) with ROC AUC,
-// Brier score, log loss and reliability tables, and reports each persona's
-// effect with its standard error.
+// penalised logistic regression of renewal on each persona's shrunk mean on
+// each metric, relationship departures and a veto holder's shortfall under
+// a threshold chosen by cross-validation, and turns the fit into a
+// scoring.Model that scores as the fit predicts: persona and metric
+// weights, priors per persona and metric, events and a soft veto. It then
+// cross-validates four scores side by side (a flat average of all signals,
+// the base model, a plain logistic regression on raw features, and the
+// calibrated model) with ROC AUC, Brier score, log loss and reliability
+// tables, and reports each feature's effect with its standard error.
 //
 // Without outcomes, EstimatePriors estimates the priors per persona and
 // metric from the base itself (empirical Bayes) for scoring.Model.Priors.

@@ -1,0 +1,202 @@
+package calibrate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// Effect is what the fit says about one feature of the calibrated model.
+type Effect struct {
+	// Feature names it: "finance-exec on nps" (a persona's shrunk mean on a
+	// metric), "champion left within 120 days", "veto holders below 40".
+	Feature string
+	Persona persona.ID
+	Metric  string
+	// Coef is the change in the log-odds of renewal per unit of the feature
+	// (per 50 points for a mean and for the soft veto's shortfall; from 0 to
+	// 1 for a departure), with its standard error.
+	Coef, SE float64
+	// Heard counts, for a mean, the accounts where the persona was heard on
+	// the metric.
+	Heard int
+	// Weight is, for a mean, its share of the calibrated account score
+	// (persona weight times metric weight; 0 for a negative coefficient,
+	// which a monotone score cannot use); Points is, for a departure or the
+	// soft veto, the points the calibrated model gives the term.
+	Weight, Points float64
+}
+
+// termFit is a fitted calibration: the model and the effects behind it.
+type termFit struct {
+	model   scoring.Model
+	effects []Effect
+}
+
+// fitTerms fits renewal on the calibrated model's features (each persona's
+// shrunk mean on each metric, the departures, and the soft-veto hinge at the
+// threshold that cross-validates best within rows) over the accounts in rows,
+// and turns the fit into a model (see Calibrate).
+func fitTerms(base scoring.Model, s *scoring.Scorer, all *design, y []bool, rows []int, penalty float64) (*termFit, error) {
+	threshold, err := bestThreshold(all, y, rows, penalty)
+	if err != nil {
+		return nil, err
+	}
+	d := all.subset(rows, func(c column) bool {
+		return c.kind == colMean || c.kind == colDeparted || (c.kind == colHinge && c.threshold == threshold)
+	})
+	fit, err := d.fitOn(rows, y, penalty)
+	if err != nil {
+		return nil, err
+	}
+	return toModel(base, s, d, fit)
+}
+
+// bestThreshold returns the soft-veto threshold of hingeGrid whose fit has
+// the lowest log loss out of fold, over three folds of rows.
+func bestThreshold(all *design, y []bool, rows []int, penalty float64) (float64, error) {
+	sub := make([]bool, len(rows))
+	for r, i := range rows {
+		sub[r] = y[i]
+	}
+	inner := folds(sub, 3, rand.NewPCG(3, uint64(len(rows))))
+	best, bestLoss := hingeGrid[0], math.Inf(1)
+	for _, t := range hingeGrid {
+		d := all.subset(rows, func(c column) bool {
+			return c.kind == colMean || c.kind == colDeparted || (c.kind == colHinge && c.threshold == t)
+		})
+		var loss float64
+		for k, test := range inner {
+			var train []int
+			for j, f := range inner {
+				if j != k {
+					for _, r := range f {
+						train = append(train, rows[r])
+					}
+				}
+			}
+			fit, err := d.fitOn(train, y, penalty)
+			if err != nil {
+				return 0, fmt.Errorf("calibrate: choosing the soft-veto threshold: %w", err)
+			}
+			for _, r := range test {
+				p := math.Min(math.Max(fit.Predict(d.rows[rows[r]]), 1e-15), 1-1e-15)
+				if y[rows[r]] {
+					loss -= math.Log(p)
+				} else {
+					loss -= math.Log1p(-p)
+				}
+			}
+		}
+		if loss < bestLoss {
+			best, bestLoss = t, loss
+		}
+	}
+	return best, nil
+}
+
+// toModel turns a fit on d's features into a model that scores as the
+// fit's linear predictor, up to the link: each persona's effective weight
+// is the sum of its positive mean coefficients and each metric's weight
+// within the persona its own, so that the account score minus 50 is
+// sum(beta+ * (mean - 50))/B with B the sum of all positive coefficients;
+// the priors are the base's, per persona and metric, and the personas and
+// metrics not heard count at them (UnheardPrior), as the features do; a
+// log-odds coefficient c of a departure becomes an event of c*50/B points,
+// and a negative hinge coefficient a soft veto of -c/B points per point.
+func toModel(base scoring.Model, s *scoring.Scorer, d *design, fit *Logit) (*termFit, error) {
+	cat := s.Catalog()
+	weight := map[persona.ID]map[string]float64{}
+	var total float64
+	var effects []Effect
+	for c, col := range d.cols {
+		e := Effect{Feature: col.String(), Persona: col.persona, Metric: col.metric, Coef: fit.Coef[c+1], SE: fit.SE[c+1]}
+		if col.kind == colMean {
+			e.Heard = d.heard[col]
+			if w := math.Max(e.Coef, 0); w > 0 {
+				if weight[col.persona] == nil {
+					weight[col.persona] = map[string]float64{}
+				}
+				weight[col.persona][col.metric] = w
+				total += w
+			}
+		}
+		effects = append(effects, e)
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("calibrate: no persona's view of any metric predicts renewal: %w", ErrNoWeight)
+	}
+
+	m := base
+	m.Personas, m.Groups, m.Priors, m.Events, m.SoftVeto = nil, nil, nil, nil, nil
+	m.Unheard = scoring.UnheardPrior
+	groupWeight := map[string]float64{}
+	for p := range cat.Len() {
+		id := cat.At(p).ID
+		var sum float64
+		metrics := map[string]float64{}
+		for _, mt := range base.Metrics {
+			w := weight[id][mt.Name]
+			metrics[mt.Name] = w
+			sum += w
+			mean, k, _ := s.Prior(id, mt.Name)
+			m.Priors = append(m.Priors, scoring.Prior{Persona: id, Metric: mt.Name, Mean: mean, Strength: k})
+		}
+		if sum == 0 { // no weight: keep the base's metric weights, so its people are still heard
+			metrics = nil
+		} else {
+			for name := range metrics {
+				metrics[name] /= sum
+			}
+		}
+		m.Personas = append(m.Personas, scoring.PersonaWeight{Persona: id, Weight: new(sum / total), Metrics: metrics})
+		groupWeight[cat.At(p).Group] += sum / total
+	}
+	for _, g := range cat.Groups() {
+		m.Groups = append(m.Groups, scoring.GroupWeight{Group: g.ID, Weight: groupWeight[g.ID], Rule: scoring.RuleMean})
+	}
+	for i := range effects {
+		e := &effects[i]
+		col := d.cols[i]
+		switch col.kind {
+		case colMean:
+			e.Weight = math.Max(e.Coef, 0) / total
+		case colDeparted:
+			e.Points = math.Max(-100, math.Min(100, e.Coef*50/total))
+			m.Events = append(m.Events, scoring.Event{Kind: scoring.EventLeft, Persona: col.persona,
+				Within: scoring.Duration(departureWindow), Points: e.Points})
+		case colHinge:
+			if e.Coef < 0 {
+				e.Points = -e.Coef / total
+				m.SoftVeto = &scoring.SoftVeto{Below: col.threshold, Points: e.Points}
+			}
+		}
+	}
+	for _, mp := range m.Priors {
+		if !(mp.Strength > 0) { // the prior cannot stand in for the unheard: renormalise instead
+			m.Unheard = base.Unheard
+			m.Priors = nil
+			break
+		}
+	}
+	slices.SortStableFunc(effects, func(a, b Effect) int { return -cmpAbs(a.Coef, b.Coef) })
+	if _, err := scoring.Compile(m, cat); err != nil {
+		return nil, errors.Join(fmt.Errorf("calibrate: the fitted model does not compile"), err)
+	}
+	return &termFit{model: m, effects: effects}, nil
+}
+
+func cmpAbs(a, b float64) int {
+	switch {
+	case math.Abs(a) < math.Abs(b):
+		return -1
+	case math.Abs(a) > math.Abs(b):
+		return 1
+	}
+	return 0
+}
