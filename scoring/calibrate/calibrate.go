@@ -26,9 +26,12 @@ type Options struct {
 	// signals dated up to At - Lead count, so nothing learned after the
 	// cut-off leaks into the fit. 0 means 90 days.
 	Lead time.Duration
-	// Penalty is the ridge (L2) penalty on the persona coefficients and on
-	// the slope of every link; 0 means 1. Unpenalised fits both by plain
-	// maximum likelihood instead, as glm does (and fails on separable data).
+	// Penalty is the ridge (L2) penalty on the calibrated model's
+	// coefficients; 0 means the one of PenaltyGrid that gives the lowest log
+	// loss in a cross-validation inside the data fitted. The links and the
+	// plain logistic yardstick use Penalty, or 1 when it is 0. Unpenalised
+	// fits everything by plain maximum likelihood instead, as glm does (and
+	// fails on separable data).
 	Penalty     float64
 	Unpenalised bool
 	// Folds is the number of cross-validation folds; 0 means 5.
@@ -40,6 +43,26 @@ type Options struct {
 	Src rand.Source
 }
 
+// PenaltyGrid holds the ridge penalties Calibrate chooses from when
+// Options.Penalty is 0.
+var PenaltyGrid = []float64{0.3, 1, 3}
+
+// penalties returns the penalties to choose the model's from.
+func (o *Options) penalties() []float64 {
+	if o.Unpenalised || o.Penalty > 0 {
+		return []float64{o.Penalty}
+	}
+	return PenaltyGrid
+}
+
+// fixedPenalty is the penalty of the links and the yardstick.
+func (o *Options) fixedPenalty() float64 {
+	if o.Unpenalised || o.Penalty > 0 {
+		return o.Penalty
+	}
+	return 1
+}
+
 func (o *Options) withDefaults() Options {
 	var d Options
 	if o != nil {
@@ -47,9 +70,6 @@ func (o *Options) withDefaults() Options {
 	}
 	if d.Lead == 0 {
 		d.Lead = 90 * 24 * time.Hour
-	}
-	if d.Penalty == 0 {
-		d.Penalty = 1
 	}
 	if d.Unpenalised {
 		d.Penalty = 0
@@ -126,7 +146,8 @@ type Report struct {
 // data fitted. A feature that is the same for every account is left out.
 //
 // Fit. A logistic regression of renewal on the features, with a ridge
-// penalty on the coefficients (see Options), by Newton's method.
+// penalty on the coefficients chosen with the shortfall's threshold (see
+// Options), by Newton's method.
 //
 // Model. The calibrated model scores as the fit's linear predictor, up to
 // the link: the personas' and metrics' weights are the positive mean
@@ -187,7 +208,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if err != nil {
 		return nil, err
 	}
-	fit, err := fitTerms(base, scorer, design, y, all, o.Penalty)
+	fit, err := fitTerms(base, scorer, design, y, all, o.penalties())
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +217,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if err != nil {
 		return nil, err
 	}
-	if rep.Link, err = fitLink(calScores, y, all, o.Penalty); err != nil {
+	if rep.Link, err = fitLink(calScores, y, all, o.fixedPenalty()); err != nil {
 		return nil, err
 	}
 	if rep.Evaluations, err = crossValidate(base, scorer, design, data, baseScores, y, &o); err != nil {
@@ -286,7 +307,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Ou
 				train = append(train, f...)
 			}
 		}
-		fit, err := fitTerms(base, s, all, y, train, o.Penalty)
+		fit, err := fitTerms(base, s, all, y, train, o.penalties())
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 		}
@@ -298,7 +319,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Ou
 			m      int
 			scores []float64
 		}{{flatRow, flat}, {baseRow, baseScore}, {calibratedRow, calScore}} {
-			link, err := fitLink(row.scores, y, train, o.Penalty)
+			link, err := fitLink(row.scores, y, train, o.fixedPenalty())
 			if err != nil {
 				return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 			}
@@ -310,7 +331,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Ou
 			continue
 		}
 		plainDesign := all.subset(train, yardstick)
-		plain, err := plainDesign.fitOn(train, y, o.Penalty)
+		plain, err := plainDesign.fitOn(train, y, o.fixedPenalty())
 		switch {
 		case errors.Is(err, ErrTooFew):
 			withPlain = false // more features than accounts to fit them on: no yardstick

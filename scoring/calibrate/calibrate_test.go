@@ -94,7 +94,8 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 // before its renewal, well after the cut-off 90 days before.
 func TestNoLeakageAfterCutoff(t *testing.T) {
 	data, cat := simulated(t, 400, 5)
-	want, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	fixed := &calibrate.Options{Penalty: 1} // the penalty grid is not what this test is about
+	want, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestNoLeakageAfterCutoff(t *testing.T) {
 			leaky[i].Signals = append(leaky[i].Signals, scoring.Signal{Contact: c.ID, Metric: "nps", Value: v, At: d.At.Add(-24 * time.Hour)})
 		}
 	}
-	got, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, leaky, nil)
+	got, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, leaky, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestCalibrateSeparableWithDefaultPenalty(t *testing.T) {
 	}
 	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
 	if err != nil {
-		t.Fatalf("separable data with the default penalty: %v", err)
+		t.Fatalf("separable data with the default penalties: %v", err)
 	}
 	if !(rep.Link.Slope > 0) || math.IsInf(rep.Link.Slope, 0) {
 		t.Errorf("link slope %v, want finite and positive", rep.Link.Slope)

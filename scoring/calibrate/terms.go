@@ -39,11 +39,12 @@ type termFit struct {
 }
 
 // fitTerms fits renewal on the calibrated model's features (each persona's
-// shrunk mean on each metric, the departures, and the soft-veto hinge at the
-// threshold that cross-validates best within rows) over the accounts in rows,
-// and turns the fit into a model (see Calibrate).
-func fitTerms(base scoring.Model, s *scoring.Scorer, all *design, y []bool, rows []int, penalty float64) (*termFit, error) {
-	threshold, err := bestThreshold(all, y, rows, penalty)
+// shrunk mean on each metric, the departures, and the soft-veto hinge) over
+// the accounts in rows, with the hinge's threshold and the penalty (of
+// penalties) that cross-validate best within rows, and turns the fit into a
+// model (see Calibrate).
+func fitTerms(base scoring.Model, s *scoring.Scorer, all *design, y []bool, rows []int, penalties []float64) (*termFit, error) {
+	threshold, penalty, err := bestSettings(all, y, rows, penalties)
 	if err != nil {
 		return nil, err
 	}
@@ -57,47 +58,60 @@ func fitTerms(base scoring.Model, s *scoring.Scorer, all *design, y []bool, rows
 	return toModel(base, s, d, fit)
 }
 
-// bestThreshold returns the soft-veto threshold of hingeGrid whose fit has
-// the lowest log loss out of fold, over three folds of rows.
-func bestThreshold(all *design, y []bool, rows []int, penalty float64) (float64, error) {
+// bestSettings returns the soft-veto threshold of hingeGrid and the penalty
+// of penalties whose fit has the lowest log loss out of fold, over three
+// folds of rows (ties to the earlier).
+func bestSettings(all *design, y []bool, rows []int, penalties []float64) (threshold, penalty float64, err error) {
 	sub := make([]bool, len(rows))
 	for r, i := range rows {
 		sub[r] = y[i]
 	}
 	inner := folds(sub, 3, rand.NewPCG(3, uint64(len(rows))))
-	best, bestLoss := hingeGrid[0], math.Inf(1)
+	bestLoss := math.Inf(1)
 	for _, t := range hingeGrid {
 		d := all.subset(rows, func(c column) bool {
 			return c.kind == colMean || c.kind == colDeparted || (c.kind == colHinge && c.threshold == t)
 		})
-		var loss float64
-		for k, test := range inner {
-			var train []int
-			for j, f := range inner {
-				if j != k {
-					for _, r := range f {
-						train = append(train, rows[r])
-					}
-				}
-			}
-			fit, err := d.fitOn(train, y, penalty)
+		for _, pen := range penalties {
+			loss, err := d.crossLoss(inner, rows, y, pen)
 			if err != nil {
-				return 0, fmt.Errorf("calibrate: choosing the soft-veto threshold: %w", err)
+				return 0, 0, fmt.Errorf("calibrate: choosing the soft-veto threshold and the penalty: %w", err)
 			}
-			for _, r := range test {
-				p := math.Min(math.Max(fit.Predict(d.rows[rows[r]]), 1e-15), 1-1e-15)
-				if y[rows[r]] {
-					loss -= math.Log(p)
-				} else {
-					loss -= math.Log1p(-p)
-				}
+			if loss < bestLoss {
+				threshold, penalty, bestLoss = t, pen, loss
 			}
-		}
-		if loss < bestLoss {
-			best, bestLoss = t, loss
 		}
 	}
-	return best, nil
+	return threshold, penalty, nil
+}
+
+// crossLoss is the out-of-fold log loss of d's fit with the penalty, over
+// the folds (indices into rows).
+func (d *design) crossLoss(inner [][]int, rows []int, y []bool, penalty float64) (float64, error) {
+	var loss float64
+	for k, test := range inner {
+		var train []int
+		for j, f := range inner {
+			if j != k {
+				for _, r := range f {
+					train = append(train, rows[r])
+				}
+			}
+		}
+		fit, err := d.fitOn(train, y, penalty)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range test {
+			p := math.Min(math.Max(fit.Predict(d.rows[rows[r]]), 1e-15), 1-1e-15)
+			if y[rows[r]] {
+				loss -= math.Log(p)
+			} else {
+				loss -= math.Log1p(-p)
+			}
+		}
+	}
+	return loss, nil
 }
 
 // toModel turns a fit on d's features into a model that scores as the
