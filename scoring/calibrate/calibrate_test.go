@@ -39,7 +39,7 @@ func simulated(t testing.TB, n int, seed uint64) ([]calibrate.Outcome, *persona.
 }
 
 func TestCalibrateLearnsAndReports(t *testing.T) {
-	data, cat := simulated(t, 1500, 3)
+	data, cat := simulated(t, 800, 3)
 	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
 	if err != nil {
 		t.Fatal(err)
