@@ -22,9 +22,9 @@ type BatchOptions struct {
 
 // ScoreAll scores a stream of accounts, each with its signals, at time at,
 // and yields the results in input order with any per-account error (see
-// Score). Accounts are pulled from the input only as workers free up, so a
-// stream far larger than memory can be scored; at most a few accounts per
-// worker are in flight.
+// Score). Each Result is the caller's to keep. Accounts are pulled from the
+// input only as workers free up, so a stream far larger than memory can be
+// scored; at most a few chunks of accounts per worker are in flight.
 //
 // ScoreAll copies each account's contacts and signals before it pulls the
 // next account from the input, so an input that reuses its buffers from one
@@ -33,7 +33,58 @@ type BatchOptions struct {
 // The results are identical whatever the number of workers. When ctx is
 // cancelled, ScoreAll stops promptly and yields one final (Result{}, ctx.Err()).
 // Stopping the iteration early (break) stops the workers too.
+//
+// ScoreEach is the same without allocating a Result per account.
 func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Account, []Signal], at time.Time, opts *BatchOptions) iter.Seq2[Result, error] {
+	return func(yield func(Result, error) bool) {
+		for r, err := range s.ScoreEach(ctx, accounts, at, opts) {
+			if r == nil {
+				yield(Result{}, err)
+				return
+			}
+			if !yield(r.Clone(), err) {
+				return
+			}
+		}
+	}
+}
+
+// chunkSize is how many accounts a worker takes at a time: enough that the
+// hand-off costs little against the scoring, few enough that the work stays
+// spread over the workers and memory bounded.
+const chunkSize = 64
+
+// chunk is a run of consecutive accounts handed to one worker: its own
+// copies of their contacts and signals, and their results, all reused when
+// the chunk comes round again.
+type chunk struct {
+	accounts []persona.Account
+	contacts []persona.Contact // every account's, back to back
+	signals  []Signal          // every account's, back to back
+	sigEnd   []int             // signals[sigEnd[i-1]:sigEnd[i]] are account i's
+	conEnd   []int
+	results  []Result
+	errs     []error
+	done     chan struct{}
+}
+
+// add copies one account and its signals into the chunk.
+func (c *chunk) add(acct persona.Account, signals []Signal) {
+	c.contacts = append(c.contacts, acct.Contacts...)
+	c.signals = append(c.signals, signals...)
+	c.conEnd = append(c.conEnd, len(c.contacts))
+	c.sigEnd = append(c.sigEnd, len(c.signals))
+	acct.Contacts = nil // set to the chunk's copy once the chunk is full
+	c.accounts = append(c.accounts, acct)
+}
+
+// ScoreEach is ScoreAll lending each Result instead of giving it: the
+// *Result yielded is valid only until the next iteration, and is reused
+// (with its slices) for a later account, so that nothing is allocated per
+// account once the buffers have grown. Clone a Result to keep it. After
+// cancellation the final pair is (nil, ctx.Err()); otherwise the Result is
+// never nil.
+func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Account, []Signal], at time.Time, opts *BatchOptions) iter.Seq2[*Result, error] {
 	workers := 0
 	var progress func(int)
 	if opts != nil {
@@ -42,95 +93,132 @@ func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Accoun
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return func(yield func(Result, error) bool) {
+	return func(yield func(*Result, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 
-		type job struct {
-			acct     persona.Account
-			contacts []persona.Contact // the account's contacts, copied
-			signals  []Signal          // the account's signals, copied
-			out      chan outcome
-		}
-		jobs := make(chan *job)
-		// pending holds each job's result channel in input order; its capacity
-		// bounds how many accounts are in flight, and so how many jobs (with
-		// their copies of the input) ever exist: free recycles them.
-		pending := make(chan chan outcome, 4*workers)
-		free := make(chan *job, 4*workers+workers)
+		jobs := make(chan *chunk)
+		// pending holds the chunks in input order; its capacity bounds how
+		// many are in flight, and so how many ever exist: free recycles them.
+		pending := make(chan *chunk, 2*workers)
+		free := make(chan *chunk, 2*workers+workers+2)
 
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for j := range jobs {
-					r, err := s.Score(j.acct, j.signals, at)
-					j.out <- outcome{r, err}
-					select {
-					case free <- j:
-					default: // enough jobs are waiting to be reused
+				for c := range jobs {
+					for i := range c.accounts {
+						c.errs[i] = s.ScoreInto(&c.results[i], c.accounts[i], c.signals[c.sigStart(i):c.sigEnd[i]], at)
 					}
+					close(c.done)
 				}
 			}()
 		}
 		wg.Add(1)
-		go func() { // the feeder: pulls accounts in order and hands them out
+		go func() { // the feeder: pulls accounts in order and hands them out a chunk at a time
 			defer wg.Done()
 			defer close(pending)
 			defer close(jobs)
+			var c *chunk
+			send := func() bool {
+				c.seal()
+				select {
+				case pending <- c:
+				case <-ctx.Done():
+					return false
+				}
+				select {
+				case jobs <- c:
+				case <-ctx.Done():
+					return false
+				}
+				c = nil
+				return true
+			}
 			for acct, signals := range accounts {
-				var j *job
-				select {
-				case j = <-free:
-				default:
-					j = new(job)
+				if c == nil {
+					select {
+					case c = <-free:
+						c.reset()
+					default:
+						c = new(chunk)
+						c.reset()
+					}
 				}
-				j.contacts = append(j.contacts[:0], acct.Contacts...)
-				j.signals = append(j.signals[:0], signals...)
-				j.acct = acct
-				j.acct.Contacts = j.contacts
-				j.out = make(chan outcome, 1)
-				select {
-				case pending <- j.out:
-				case <-ctx.Done():
-					return
-				}
-				select {
-				case jobs <- j:
-				case <-ctx.Done():
+				c.add(acct, signals)
+				if len(c.accounts) == chunkSize && !send() {
 					return
 				}
 			}
+			if c != nil {
+				send()
+			}
 		}()
 		// On the way out, stop the feeder and the workers and wait for them, so
-		// that nothing touches the input once ScoreAll has returned.
+		// that nothing touches the input once ScoreEach has returned.
 		defer wg.Wait()
 		defer cancel()
 
 		done := 0
-		for out := range pending {
-			var o outcome
+		for c := range pending {
 			select {
-			case o = <-out:
+			case <-c.done:
 			case <-ctx.Done():
-				yield(Result{}, ctx.Err())
+				yield(nil, ctx.Err())
 				return
 			}
-			if !yield(o.r, o.err) {
-				return
+			for i := range c.accounts {
+				if ctx.Err() != nil {
+					break // reported below
+				}
+				if !yield(&c.results[i], c.errs[i]) {
+					return
+				}
+				done++
+				if progress != nil {
+					progress(done)
+				}
 			}
-			done++
-			if progress != nil {
-				progress(done)
+			select {
+			case free <- c:
+			default: // enough chunks are waiting to be reused
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			yield(Result{}, err)
+			yield(nil, err)
 		}
 	}
 }
 
-type outcome struct {
-	r   Result
-	err error
+// reset empties the chunk for reuse, keeping its buffers.
+func (c *chunk) reset() {
+	c.accounts = c.accounts[:0]
+	c.contacts = c.contacts[:0]
+	c.signals = c.signals[:0]
+	c.sigEnd = c.sigEnd[:0]
+	c.conEnd = c.conEnd[:0]
+	c.done = make(chan struct{})
+}
+
+// seal points each account at its contacts, now that the buffer is final,
+// and sizes the results.
+func (c *chunk) seal() {
+	start := 0
+	for i := range c.accounts {
+		c.accounts[i].Contacts = c.contacts[start:c.conEnd[i]:c.conEnd[i]]
+		start = c.conEnd[i]
+	}
+	for len(c.results) < len(c.accounts) {
+		c.results = append(c.results, Result{})
+	}
+	c.errs = append(c.errs[:0], make([]error, len(c.accounts))...)
+}
+
+// sigStart is where account i's signals begin.
+func (c *chunk) sigStart(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return c.sigEnd[i-1]
 }

@@ -88,11 +88,14 @@ func TestScoreAllStopsOnCancelAndBreak(t *testing.T) {
 		t.Errorf("after cancelling at 10: %d results and %d errors; want fewer than %d results and one error", n, errs, len(cases))
 	}
 
-	// Breaking out of the loop stops the feeder: the input is not read further.
+	// Breaking out of the loop stops the feeder: the input is not read
+	// further than the few chunks in flight.
+	const long = 2000
 	pulled := 0
 	counting := func(yield func(persona.Account, []scoring.Signal) bool) {
-		for _, c := range cases {
+		for i := range long {
 			pulled++
+			c := cases[i%len(cases)]
 			if !yield(c.Account, c.Signals) {
 				return
 			}
@@ -101,8 +104,8 @@ func TestScoreAllStopsOnCancelAndBreak(t *testing.T) {
 	for range s.ScoreAll(context.Background(), counting, at, &scoring.BatchOptions{Workers: 2}) {
 		break
 	}
-	if pulled >= len(cases) {
-		t.Errorf("breaking after one result still pulled all %d accounts", pulled)
+	if pulled >= long/2 {
+		t.Errorf("breaking after one result still pulled %d of %d accounts", pulled, long)
 	}
 
 	// A per-account error is yielded in its place and the batch goes on.
@@ -160,5 +163,39 @@ func TestScoreAllCopiesInputThatIsReused(t *testing.T) {
 		if i != len(cases) {
 			t.Errorf("%d workers: %d results for %d accounts", workers, i, len(cases))
 		}
+	}
+}
+
+// ScoreEach lends its Results: after the buffers have grown, scoring a
+// stream allocates a constant (goroutines, channels, the first chunks'
+// buffers), not something per account.
+func TestScoreEachAllocatesNothingPerAccount(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations are counted without the race detector")
+	}
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(40, 5)
+	at := cases[0].At
+	run := func(n int) float64 {
+		in := func(yield func(persona.Account, []scoring.Signal) bool) {
+			for i := range n {
+				if !yield(cases[i%len(cases)].Account, cases[i%len(cases)].Signals) {
+					return
+				}
+			}
+		}
+		return testing.AllocsPerRun(5, func() {
+			for _, err := range s.ScoreEach(context.Background(), in, at, &scoring.BatchOptions{Workers: 2}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	small, large := run(3000), run(11000)
+	t.Logf("%v allocations for 3,000 accounts, %v for 11,000", small, large)
+	if perAccount := (large - small) / 8000; perAccount > 0.05 {
+		t.Errorf("ScoreEach allocates %.3f times per account (%v allocations for 3,000 accounts, %v for 11,000)", perAccount, small, large)
 	}
 }

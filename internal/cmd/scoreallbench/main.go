@@ -4,6 +4,7 @@
 //
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -stream
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -borrow
 //
 // Without -stream the base is generated into memory first (like a loaded
 // data set) and only the scoring is timed. With -stream each account is
@@ -31,6 +32,7 @@ func main() {
 	accounts := flag.Int("accounts", 100_000, "accounts to generate and score")
 	workers := flag.Int("workers", 1, "ScoreAll workers")
 	stream := flag.Bool("stream", false, "generate accounts as they are scored instead of in advance")
+	borrow := flag.Bool("borrow", false, "use ScoreEach (borrowed results) instead of ScoreAll (a Result per account)")
 	flag.Parse()
 
 	cfg := villagesim.Config{Seed: 1, Accounts: *accounts}
@@ -90,7 +92,7 @@ func main() {
 
 	start := time.Now()
 	n, signals, scored := 0, 0, 0
-	for r, err := range scorer.ScoreAll(context.Background(), in, at, &scoring.BatchOptions{Workers: *workers}) {
+	count := func(r *scoring.Result, err error) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -100,13 +102,26 @@ func main() {
 			scored++
 		}
 	}
+	opts := &scoring.BatchOptions{Workers: *workers}
+	if *borrow {
+		for r, err := range scorer.ScoreEach(context.Background(), in, at, opts) {
+			count(r, err)
+		}
+	} else {
+		for r, err := range scorer.ScoreAll(context.Background(), in, at, opts) {
+			count(&r, err)
+		}
+	}
 	elapsed := time.Since(start)
 	close(done)
 	wg.Wait()
 
-	mode := "in memory"
+	mode := "in memory, ScoreAll"
+	if *borrow {
+		mode = "in memory, ScoreEach"
+	}
 	if *stream {
-		mode = "streamed"
+		mode = "streamed" + mode[len("in memory"):]
 	}
 	fmt.Printf("accounts %d (%s), signals %d, workers %d, GOMAXPROCS %d\n", n, mode, signals, *workers, runtime.GOMAXPROCS(0))
 	fmt.Printf("elapsed %v, %.0f signals/s, %.0f accounts/s, %d scored\n",
