@@ -92,7 +92,8 @@
 // An Accumulator collects an account's signals in pieces and merges them, and
 // travels between machines as bytes (MarshalBinary); its Result equals
 // Score's. ScoreAll scores a stream of accounts with bounded workers, in
-// input order, identically whatever the number of workers.
+// input order, identically whatever the number of workers; ScoreEach does the
+// same lending one reused Result at a time, allocating nothing per account.
 //
 // # Performance
 //
