@@ -81,6 +81,9 @@ type oracle struct {
 	RakeMeanAPI00       rEstimate            `json:"rake_mean_api00"`
 	RakeTotalEnroll     rEstimate            `json:"rake_total_enroll"`
 	RakeWeights         []float64            `json:"rake_weights"`
+	RakeDefaultMean     rEstimate            `json:"rake_default_mean_api00"`
+	RakeDefaultTotal    rEstimate            `json:"rake_default_total_enroll"`
+	RakeDefaultWeights  []float64            `json:"rake_default_weights"`
 	TrimUpper           float64              `json:"trim_upper"`
 	TrimWeights         []float64            `json:"trim_weights"`
 	Neyman              struct {
@@ -255,5 +258,52 @@ func TestRakedAndTrimmedAgainstR(t *testing.T) {
 	}
 	for i, w := range tr.Weights() {
 		rel(t, "trimmed weight "+strconv.Itoa(i), w, o.TrimWeights[i])
+	}
+}
+
+// With R's stopping rule (LikeR) Rake stops where R's rake() stops: with
+// rake()'s defaults (epsilon 1 on the joint table, at most 10 sweeps) the
+// weights and raked estimates equal R's to 1e-9, where raking to convergence
+// differs from them by 4e-6..4e-5; and with R run to convergence (epsilon
+// 1e-13 of the total weight, 1,000 sweeps), so do they.
+func TestRakeLikeRAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := clusDesign(t)
+	margins := []sampling.Margin{
+		{Cells: tb.str("stype"), Totals: popTypes},
+		{Cells: tb.str("sch.wide"), Totals: map[string]float64{"No": 1072, "Yes": 5122}},
+	}
+	close := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s = %.15g, R says %.15g", what, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		opts        sampling.RakeOptions
+		weights     []float64
+		mean, total rEstimate
+	}{
+		{"R's defaults", sampling.RakeOptions{LikeR: true}, o.RakeDefaultWeights, o.RakeDefaultMean, o.RakeDefaultTotal},
+		{"R to convergence", sampling.RakeOptions{LikeR: true, Epsilon: 1e-13, MaxIter: 1000}, o.RakeWeights, o.RakeMeanAPI00, o.RakeTotalEnroll},
+	} {
+		r, err := d.Rake(margins, &tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range r.Weights() {
+			close(tc.name+": raked weight "+strconv.Itoa(i), w, tc.weights[i])
+		}
+		mean, total := must(r.Mean(tb.num(t, "api00"))), must(r.Total(tb.num(t, "enroll")))
+		close(tc.name+": raked mean api00", mean.Value, tc.mean.Value)
+		close(tc.name+": raked mean api00 SE", mean.SE, tc.mean.SE)
+		close(tc.name+": raked total enroll", total.Value, tc.total.Value)
+		close(tc.name+": raked total enroll SE", total.SE, tc.total.SE)
+	}
+	// Not converging within MaxIter is not an error under R's rule (R warns).
+	if _, err := d.Rake(margins, &sampling.RakeOptions{LikeR: true, Epsilon: 1e-13, MaxIter: 1}); err != nil {
+		t.Errorf("R's rule, one sweep: %v", err)
 	}
 }

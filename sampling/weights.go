@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -155,8 +156,19 @@ type RakeOptions struct {
 	// Tolerance: raking stops when every margin's weighted counts are within
 	// Tolerance times the population total of their targets. 0 means 1e-10.
 	Tolerance float64
-	// MaxIter caps the sweeps over all margins; 0 means 100.
+	// MaxIter caps the sweeps over all margins; 0 means 100 (10 with LikeR).
 	MaxIter int
+	// LikeR stops as R survey's rake() does instead: after a sweep over
+	// every margin, when no cell of the joint table of all the margins'
+	// variables has moved by Epsilon or more since the sweep before; and,
+	// as in R, not converging within MaxIter sweeps is not an error (R
+	// warns): the weights after the last sweep are returned. Tolerance is
+	// then unused.
+	LikeR bool
+	// Epsilon is R's control$epsilon for LikeR: an absolute change in
+	// weighted count when 1 or more, a fraction of the total weight when
+	// below 1. 0 means 1, R's default.
+	Epsilon float64
 }
 
 // Rake returns a design whose weights match every margin's population
@@ -165,7 +177,8 @@ type RakeOptions struct {
 // PostStratify (ErrUnknownCell, ErrEmptyCell, ErrZeroCell). Margins whose totals do not add
 // up to the same population size are an error (ErrInconsistent), and so is
 // not converging within MaxIter sweeps (ErrNotConverged), naming the largest
-// remaining gap. The variance of estimates from the result residualises the
+// remaining gap; with RakeOptions.LikeR it stops by R's rule instead and
+// reproduces R's rake() weights. The variance of estimates from the result residualises the
 // influence values on the margins by R survey's ten backfitting sweeps.
 func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 	var o RakeOptions
@@ -177,6 +190,12 @@ func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 	}
 	if o.MaxIter == 0 {
 		o.MaxIter = 100
+		if o.LikeR {
+			o.MaxIter = 10
+		}
+	}
+	if o.Epsilon == 0 {
+		o.Epsilon = 1
 	}
 	if len(margins) == 0 {
 		return nil, errf(ErrEmpty, nil, "raking margins")
@@ -208,6 +227,18 @@ func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 	}
 	w := d.w
 	sums := make([]float64, 0, 16)
+	var joint *jointTable
+	if o.LikeR {
+		joint = newJointTable(r.margins)
+		if o.Epsilon < 1 {
+			var total float64
+			for _, x := range d.w {
+				total += x
+			}
+			o.Epsilon *= total
+		}
+		joint.update(w)
+	}
 	for iter := 0; iter < o.MaxIter; iter++ {
 		for m := range r.margins {
 			mg := &r.margins[m]
@@ -220,11 +251,63 @@ func (d *Design) Rake(margins []Margin, opts *RakeOptions) (*Design, error) {
 			}
 			w = mg.new
 		}
+		if joint != nil {
+			if joint.update(w) < o.Epsilon {
+				break
+			}
+			continue
+		}
 		if gap := rakeGap(r, pops, w); gap <= o.Tolerance*total {
 			return d.withWeights(slices.Clone(w), r), nil
 		}
 	}
+	if joint != nil {
+		return d.withWeights(slices.Clone(w), r), nil
+	}
 	return nil, errf(ErrNotConverged, rakeGap(r, pops, w), "raking after %d sweeps: largest gap to a margin total", o.MaxIter)
+}
+
+// jointTable is the weighted count of each cell of the cross-classification
+// of all raking margins, as R's rake() compares between sweeps.
+type jointTable struct {
+	cell   []int // each unit's joint cell
+	counts []float64
+}
+
+func newJointTable(margins []postStrat) *jointTable {
+	n := len(margins[0].cell)
+	jt := &jointTable{cell: make([]int, n)}
+	index := map[string]int{}
+	key := make([]byte, 0, 8*len(margins))
+	for i := range n {
+		key = key[:0]
+		for _, mg := range margins {
+			key = binary.AppendUvarint(key, uint64(mg.cell[i]))
+		}
+		c, ok := index[string(key)]
+		if !ok {
+			c = len(index)
+			index[string(key)] = c
+		}
+		jt.cell[i] = c
+	}
+	jt.counts = make([]float64, len(index))
+	return jt
+}
+
+// update recounts the table with weights w and returns the largest change
+// of a cell since the last count.
+func (jt *jointTable) update(w []float64) float64 {
+	next := make([]float64, len(jt.counts))
+	for i, c := range jt.cell {
+		next[c] += w[i]
+	}
+	var delta float64
+	for c := range next {
+		delta = math.Max(delta, math.Abs(next[c]-jt.counts[c]))
+	}
+	jt.counts = next
+	return delta
 }
 
 // rakeGap is the largest absolute difference between a margin's weighted

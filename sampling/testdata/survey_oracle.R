@@ -66,6 +66,14 @@ o$rake_mean_api00 <- est(svymean(~api00, dclus1r))
 o$rake_total_enroll <- est(svytotal(~enroll, dclus1r))
 o$rake_weights <- unname(weights(dclus1r))
 
+# The same with rake()'s default stopping rule (no cell of the joint table of
+# stype x sch.wide moving by 1 or more, at most 10 sweeps), which
+# RakeOptions.LikeR reproduces.
+dclus1rd <- rake(dclus1, list(~stype, ~sch.wide), list(pop_types, pop_schwide))
+o$rake_default_mean_api00 <- est(svymean(~api00, dclus1rd))
+o$rake_default_total_enroll <- est(svytotal(~enroll, dclus1rd))
+o$rake_default_weights <- unname(weights(dclus1rd))
+
 # Trimming the raked weights to at most 36 (strict: until none is above),
 # with the excess spread evenly over the others as survey's trimWeights does.
 o$trim_upper <- 36
