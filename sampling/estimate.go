@@ -14,8 +14,15 @@ type Estimate struct {
 	Value float64
 	SE    float64
 	// DEff is the design effect: the variance over that of a simple random
-	// sample without replacement of the same size (R survey's deff = TRUE).
-	// It is 0 where it is not computed (ratios, domains, calibrated designs).
+	// sample without replacement of the same size (R survey's deff = TRUE),
+	// for means, totals and proportions on any design (calibrated ones
+	// included, with their weights, as R does), domains (against a simple
+	// random sample of the domain's size from its estimated population, as
+	// R's svymean on a subset), and ratios (R's svyratio: the design effect
+	// of the total of the linearised ratio). It is NaN where no simple random
+	// sample compares: a weighted mix of domains (WeightedDomainMean), a
+	// variable that does not vary, or a sample as large as its estimated
+	// population.
 	DEff float64
 	// N is the number of sampled units the estimate rests on.
 	N int
@@ -74,12 +81,7 @@ func (d *Design) Total(y []float64) (Estimate, error) {
 		t += z[i]
 	}
 	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: len(y)}
-	if len(d.calib) == 0 {
-		psum := d.weightSum()
-		if vsrs := d.srsVariance(y) * psum * psum; vsrs > 0 && !math.IsInf(vsrs, 1) {
-			e.DEff = e.SE * e.SE / vsrs
-		}
-	}
+	e.DEff = d.deff(e.SE, y, nil, true)
 	return finite(e)
 }
 
@@ -89,13 +91,7 @@ func (d *Design) Mean(y []float64) (Estimate, error) {
 	if err := d.check("y", y); err != nil {
 		return Estimate{}, err
 	}
-	e, err := d.domainMean(y, nil)
-	if err == nil && len(d.calib) == 0 {
-		if vsrs := d.srsVariance(y); vsrs > 0 && !math.IsInf(vsrs, 1) {
-			e.DEff = e.SE * e.SE / vsrs
-		}
-	}
-	return e, err
+	return d.domainMean(y, nil)
 }
 
 // Proportion estimates the share of the population for which in is true.
@@ -131,10 +127,14 @@ func (d *Design) Ratio(y, x []float64) (Estimate, error) {
 	}
 	r := ty / tx
 	z := make([]float64, len(y))
+	lin := make([]float64, len(y)) // the linearised ratio, whose total has the ratio's variance
 	for i := range y {
-		z[i] = d.w[i] * (y[i] - r*x[i]) / tx
+		lin[i] = (y[i] - r*x[i]) / tx
+		z[i] = d.w[i] * lin[i]
 	}
-	return finite(Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)})
+	e := Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)}
+	e.DEff = d.deff(e.SE, lin, nil, true)
+	return finite(e)
 }
 
 // DomainMean estimates the mean of y over the subpopulation where in is
@@ -169,7 +169,9 @@ func (d *Design) DomainTotal(y []float64, in []bool) (Estimate, error) {
 			n++
 		}
 	}
-	return finite(Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: n})
+	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: n}
+	e.DEff = d.deff(e.SE, y, in, true)
+	return finite(e)
 }
 
 // domainMean is the Hajek mean over the units in the domain (all when in is nil).
@@ -193,7 +195,9 @@ func (d *Design) domainMean(y []float64, in []bool) (Estimate, error) {
 			z[i] = d.w[i] * (v - mean) / sw
 		}
 	}
-	return finite(Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n})
+	e := Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n}
+	e.DEff = d.deff(e.SE, y, in, false)
+	return finite(e)
 }
 
 func (d *Design) weightSum() float64 {
@@ -204,24 +208,39 @@ func (d *Design) weightSum() float64 {
 	return s
 }
 
-// srsVariance is the variance of the mean of y under simple random sampling
-// without replacement of the same size from a population of sum(w) units:
-// the design-weighted variance of y (with n/(n-1)) times (N - n)/(N*n). It
-// is the denominator of R survey's design effect.
-func (d *Design) srsVariance(y []float64) float64 {
-	n := float64(len(y))
-	psum := d.weightSum()
-	var mean float64
+// deff is the design effect of an estimate with standard error se of the
+// mean (total false) or total (true) of y over the units where in is true
+// (all when in is nil): its variance over that of a simple random sample
+// without replacement of the same size from a population of the domain's
+// estimated size, as R survey's svymean and svytotal compute it with
+// deff = TRUE (on a subset, for a domain): the design-weighted variance of y
+// in the domain, with n/(n-1), times (N - n)/(N*n), and N^2 for a total. It
+// is NaN where that variance is 0 or undefined (one unit, a constant y, a
+// sample as large as N).
+func (d *Design) deff(se float64, y []float64, in []bool, total bool) float64 {
+	var n, psum, swy float64
 	for i, v := range y {
-		mean += d.w[i] * v
+		if in == nil || in[i] {
+			n++
+			psum += d.w[i]
+			swy += d.w[i] * v
+		}
 	}
-	mean /= psum
+	mean := swy / psum
 	var ss float64
 	for i, v := range y {
-		ss += d.w[i] * (v - mean) * (v - mean)
+		if in == nil || in[i] {
+			ss += d.w[i] * (v - mean) * (v - mean)
+		}
 	}
-	s2 := ss / psum * n / (n - 1)
-	return s2 * (psum - n) / (psum * n)
+	vsrs := ss / psum * n / (n - 1) * (psum - n) / (psum * n)
+	if total {
+		vsrs *= psum * psum
+	}
+	if !(vsrs > 0) || math.IsInf(vsrs, 1) {
+		return math.NaN()
+	}
+	return se * se / vsrs
 }
 
 // WeightedDomainMean estimates a mix of domain means with fixed weights:
@@ -280,5 +299,6 @@ func (d *Design) WeightedDomainMean(y []float64, domain []string, weights map[st
 			z[i] = w / wsum * d.w[i] * (y[i] - swy[g]/sw[g]) / sw[g]
 		}
 	}
-	return finite(Estimate{Value: value, SE: math.Sqrt(d.variance(z)), N: n})
+	// No simple random sample compares with a mix of domains at fixed weights.
+	return finite(Estimate{Value: value, SE: math.Sqrt(d.variance(z)), N: n, DEff: math.NaN()})
 }

@@ -84,6 +84,12 @@ type oracle struct {
 	RakeDefaultMean     rEstimate            `json:"rake_default_mean_api00"`
 	RakeDefaultTotal    rEstimate            `json:"rake_default_total_enroll"`
 	RakeDefaultWeights  []float64            `json:"rake_default_weights"`
+	DeffDomainMean      rEstimate            `json:"deff_domain_mean_api00_E"`
+	DeffDomainTotal     rEstimate            `json:"deff_domain_total_enroll_E"`
+	DeffRatio           rEstimate            `json:"deff_ratio_api00_api99"`
+	DeffPostMean        rEstimate            `json:"deff_post_mean_api00"`
+	DeffPostTotal       rEstimate            `json:"deff_post_total_enroll"`
+	DeffRakeMean        rEstimate            `json:"deff_rake_mean_api00"`
 	TrimUpper           float64              `json:"trim_upper"`
 	TrimWeights         []float64            `json:"trim_weights"`
 	Neyman              struct {
@@ -305,5 +311,42 @@ func TestRakeLikeRAgainstR(t *testing.T) {
 	// Not converging within MaxIter is not an error under R's rule (R warns).
 	if _, err := d.Rake(margins, &sampling.RakeOptions{LikeR: true, Epsilon: 1e-13, MaxIter: 1}); err != nil {
 		t.Errorf("R's rule, one sweep: %v", err)
+	}
+}
+
+// Design effects where they used to be 0: a domain (R's svymean and
+// svytotal on subset(dclus1, stype == "E")), a ratio (svyratio's deff),
+// and the post-stratified and raked designs, against R.
+func TestDesignEffectsAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	d, tb := clusDesign(t)
+	stype := tb.str("stype")
+	elem := make([]bool, len(stype))
+	for i, s := range stype {
+		elem[i] = s == "E"
+	}
+	api00, api99, enroll := tb.num(t, "api00"), tb.num(t, "api99"), tb.num(t, "enroll")
+	same(t, "domain mean", must(d.DomainMean(api00, elem)), o.DeffDomainMean, true)
+	same(t, "domain total", must(d.DomainTotal(enroll, elem)), o.DeffDomainTotal, true)
+	same(t, "ratio", must(d.Ratio(api00, api99)), o.DeffRatio, true)
+	p, err := d.PostStratify(stype, popTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "post-stratified mean", must(p.Mean(api00)), o.DeffPostMean, true)
+	same(t, "post-stratified total", must(p.Total(enroll)), o.DeffPostTotal, true)
+	r, err := d.Rake([]sampling.Margin{
+		{Cells: stype, Totals: popTypes},
+		{Cells: tb.str("sch.wide"), Totals: map[string]float64{"No": 1072, "Yes": 5122}},
+	}, &sampling.RakeOptions{LikeR: true, Epsilon: 1e-13, MaxIter: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "raked mean", must(r.Mean(api00)), o.DeffRakeMean, true)
+
+	// A weighted mix of domains has no simple-random-sample counterpart.
+	if e := must(d.WeightedDomainMean(api00, stype, map[string]float64{"E": 1, "M": 1, "H": 1})); !math.IsNaN(e.DEff) {
+		t.Errorf("WeightedDomainMean DEff = %v, want NaN", e.DEff)
 	}
 }

@@ -85,6 +85,18 @@ Nh <- as.vector(table(apipop$stype))
 Sh <- as.vector(tapply(apipop$api00, apipop$stype, sd))
 o$neyman <- list(strata = levels(apipop$stype), N = Nh, S = Sh, n = 200, alloc = 200 * Nh * Sh / sum(Nh * Sh))
 
+# Design effects beyond plain means and totals: a domain (subset), a ratio,
+# and the post-stratified and raked designs, all on the cluster sample.
+delem <- subset(dclus1, stype == "E")
+o$deff_domain_mean_api00_E <- est(svymean(~api00, delem, deff = TRUE))
+o$deff_domain_total_enroll_E <- est(svytotal(~enroll, delem, deff = TRUE))
+rr <- svyratio(~api00, ~api99, dclus1, deff = TRUE)
+o$deff_ratio_api00_api99 <- list(value = unname(coef(rr))[1], se = unname(SE(rr))[1],
+                                 deff = unname(as.numeric(deff(rr)))[1])
+o$deff_post_mean_api00 <- est(svymean(~api00, dclus1p, deff = TRUE))
+o$deff_post_total_enroll <- est(svytotal(~enroll, dclus1p, deff = TRUE))
+o$deff_rake_mean_api00 <- est(svymean(~api00, dclus1r, deff = TRUE))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
