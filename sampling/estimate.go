@@ -21,8 +21,8 @@ type Estimate struct {
 	// R's svymean on a subset), and ratios (R's svyratio: the design effect
 	// of the total of the linearised ratio). It is NaN where no simple random
 	// sample compares: a weighted mix of domains (WeightedDomainMean), a
-	// variable that does not vary, or a sample as large as its estimated
-	// population.
+	// variable that does not vary, a sample as large as its estimated
+	// population, or a comparison that overflows.
 	DEff float64
 	// N is the number of sampled units the estimate rests on.
 	N int
@@ -216,7 +216,7 @@ func (d *Design) weightSum() float64 {
 // deff = TRUE (on a subset, for a domain): the design-weighted variance of y
 // in the domain, with n/(n-1), times (N - n)/(N*n), and N^2 for a total. It
 // is NaN where that variance is 0 or undefined (one unit, a constant y, a
-// sample as large as N).
+// sample as large as N) or the ratio overflows.
 func (d *Design) deff(se float64, y []float64, in []bool, total bool) float64 {
 	var n, psum, swy float64
 	for i, v := range y {
@@ -237,10 +237,11 @@ func (d *Design) deff(se float64, y []float64, in []bool, total bool) float64 {
 	if total {
 		vsrs *= psum * psum
 	}
-	if !(vsrs > 0) || math.IsInf(vsrs, 1) {
-		return math.NaN()
+	deff := se * se / vsrs
+	if !(vsrs > 0) || math.IsInf(deff, 0) || math.IsNaN(deff) {
+		return math.NaN() // no finite comparison: a variance of 0, or one that overflows
 	}
-	return se * se / vsrs
+	return deff
 }
 
 // WeightedDomainMean estimates a mix of domain means with fixed weights:
