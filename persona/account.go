@@ -34,6 +34,22 @@ func (c Contact) ActiveAt(t time.Time) bool {
 	return (c.Joined.IsZero() || !t.Before(c.Joined)) && (c.Left.IsZero() || t.Before(c.Left))
 }
 
+// LeftWithin reports whether the contact left at or before t and no more
+// than window before it: a recent departure, as of t.
+func (c Contact) LeftWithin(t time.Time, window time.Duration) bool {
+	return within(c.Left, t, window)
+}
+
+// JoinedWithin reports whether the contact joined at or before t and no
+// more than window before it: a recent arrival, as of t.
+func (c Contact) JoinedWithin(t time.Time, window time.Duration) bool {
+	return within(c.Joined, t, window)
+}
+
+func within(when, t time.Time, window time.Duration) bool {
+	return !when.IsZero() && !when.After(t) && t.Sub(when) <= window
+}
+
 // Account is a customer account: the village of contacts, and what the
 // vendor earns from it. ARR is annual recurring revenue in the account's
 // currency; Renewal is the next renewal date (zero if unknown).

@@ -150,3 +150,27 @@ func TestCoverageOfEmptyAccount(t *testing.T) {
 		t.Errorf("String() = %q", got.String())
 	}
 }
+
+// A departure or arrival counts within a window at its edges: at t itself
+// and exactly window before t, not after t and not earlier.
+func TestLeftAndJoinedWithin(t *testing.T) {
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	const window = 30 * 24 * time.Hour
+	for _, tc := range []struct {
+		name string
+		when time.Time
+		want bool
+	}{
+		{"never", time.Time{}, false},
+		{"at the time itself", at, true},
+		{"exactly the window before", at.Add(-window), true},
+		{"just before the window", at.Add(-window - time.Second), false},
+		{"after the time", at.Add(time.Second), false},
+	} {
+		left := persona.Contact{Left: tc.when}.LeftWithin(at, window)
+		joined := persona.Contact{Joined: tc.when}.JoinedWithin(at, window)
+		if left != tc.want || joined != tc.want {
+			t.Errorf("%s: LeftWithin %v, JoinedWithin %v, want %v", tc.name, left, joined, tc.want)
+		}
+	}
+}

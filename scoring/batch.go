@@ -212,7 +212,7 @@ func (c *chunk) seal() {
 	for len(c.results) < len(c.accounts) {
 		c.results = append(c.results, Result{})
 	}
-	c.errs = append(c.errs[:0], make([]error, len(c.accounts))...)
+	c.errs = resize(c.errs, len(c.accounts))
 }
 
 // sigStart is where account i's signals begin.

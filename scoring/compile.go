@@ -57,8 +57,7 @@ type Scorer struct {
 
 type compiledMetric struct {
 	name     string
-	nps      bool // mapped by category
-	npsScale bool // an NPS metric mapped on its 0-10 scale (linearly, as any other)
+	nps      bool // mapped by category; an NPS metric read on its scale (Model.NPSAs) is not
 	min      float64
 	max      float64
 	reversed bool
@@ -340,11 +339,11 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	s.halfLife = time.Duration(model.HalfLife)
 	s.maxAge = time.Duration(model.MaxAge)
 	s.z = distuv.UnitNormal.Quantile(0.5 + model.Confidence/2)
-	if level := model.VetoLevel; level != 0 {
-		s.zVeto = distuv.UnitNormal.Quantile(level)
-	} else {
-		s.zVeto = distuv.UnitNormal.Quantile(DefaultVetoLevel)
+	level := model.VetoLevel
+	if level == 0 {
+		level = DefaultVetoLevel
 	}
+	s.zVeto = distuv.UnitNormal.Quantile(level)
 	return s, nil
 }
 
@@ -383,17 +382,7 @@ func (s *Scorer) compilePriors() error {
 			s.personaPrior[p] = m.PriorMean
 			s.personaPriorV[p] = spread2 / m.PriorStrength
 		} else {
-			weights := s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics]
-			var wsum float64
-			for _, w := range weights {
-				wsum += w
-			}
-			for mi, w := range weights {
-				if w > 0 {
-					s.personaPrior[p] += w / wsum * s.priorMean[p*s.nMetrics+mi]
-					s.personaPriorV[p] += (w / wsum) * (w / wsum) * spread2 / s.priorK[p*s.nMetrics+mi]
-				}
-			}
+			s.personaPrior[p], s.personaPriorV[p] = s.metricWeighted(p, nil, true)
 		}
 		if m.Unheard == UnheardPrior && !(s.personaPriorV[p] < math.Inf(1)) {
 			errs = append(errs, fieldErr("unheard", string(m.Unheard), fmt.Errorf(

@@ -118,8 +118,9 @@ type Result struct {
 	// Terms are the model's terms that applied (soft veto, relationship
 	// events), and a clamp when they would have pushed the score out of 0..100.
 	Terms []Term `json:"terms,omitempty"`
-	// Veto names the lowest veto persona heard below VetoBelow; its Persona
-	// is empty when there is none.
+	// Veto names the veto persona heard below VetoBelow that caps the
+	// account, or, when none is conclusive, the one warned about; its
+	// Persona is empty when there is none.
 	Veto Veto `json:"veto,omitzero"`
 	// Personas holds the personas heard, in catalog order; Groups the groups heard.
 	Personas []PersonaScore `json:"personas"`

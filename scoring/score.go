@@ -268,8 +268,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 			wsum += weights[m]
 		}
 	}
-	k, prior := s.model.PriorStrength, s.model.PriorMean
-	var invN, theta, variance float64
+	var invN float64
 	for m := range ws.metric {
 		ma := &ws.metric[m]
 		if ma.sw == 0 {
@@ -282,24 +281,6 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		if ws.means != nil {
 			*ws.means = append(*ws.means, MetricMean{Persona: s.cat.At(p).ID, Metric: s.metrics[m].name, Mean: x,
 				N: ma.sw * ma.sw / ma.sw2, Var: max(ma.swxx/ma.sw-x*x, 0)})
-		}
-		if s.metricShrink && !s.metricsAtPrior { // each metric heard toward its own prior
-			mean, v := s.metricPosterior(p, m, ma)
-			theta += wm * mean
-			variance += wm * wm * v
-		}
-	}
-	if s.metricsAtPrior { // every metric with weight, heard or at its prior
-		var wall float64
-		for _, w := range weights {
-			wall += w
-		}
-		for m, w := range weights {
-			if w > 0 {
-				mean, v := s.metricPosterior(p, m, &ws.metric[m])
-				theta += w / wall * mean
-				variance += (w / wall) * (w / wall) * v
-			}
 		}
 	}
 	pa.raw = clamp100(pa.raw)
@@ -321,12 +302,14 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 
 	pa.heard = true
 	pa.n = 1 / invN
-	if !s.metricShrink { // the persona as a whole toward the one prior
-		theta = (pa.n*pa.raw + k*prior) / (pa.n + k)
-		variance = s.model.Spread * s.model.Spread / (pa.n + k)
+	if s.metricShrink { // each metric toward its own prior
+		pa.theta, pa.variance = s.metricWeighted(p, ws.metric, s.metricsAtPrior)
+	} else { // the persona as a whole toward the one prior
+		k := s.model.PriorStrength
+		pa.theta = (pa.n*pa.raw + k*s.model.PriorMean) / (pa.n + k)
+		pa.variance = s.model.Spread * s.model.Spread / (pa.n + k)
 	}
-	pa.theta = clamp100(theta)
-	pa.variance = variance
+	pa.theta = clamp100(pa.theta)
 	dst.SignalsUsed += pa.signals
 }
 
@@ -340,24 +323,49 @@ func (s *Scorer) events(dst *Result, ws *workspace, acct *persona.Account, at ti
 			if c.Persona != ev.Persona {
 				continue
 			}
-			var when time.Time
-			switch ev.Kind {
-			case EventLeft:
-				when = c.Left
-			case EventJoinedUnheard:
-				if ws.ranked[rank].heard || !ws.ranked[rank].active {
-					continue
-				}
-				when = c.Joined
-			}
-			if !when.IsZero() && !when.After(at) && at.Sub(when) <= time.Duration(ev.Within) && when.After(latest) {
-				latest = when
+			window := time.Duration(ev.Within)
+			switch {
+			case ev.Kind == EventLeft && c.LeftWithin(at, window) && c.Left.After(latest):
+				latest = c.Left
+			case ev.Kind == EventJoinedUnheard && c.JoinedWithin(at, window) && c.Joined.After(latest) &&
+				!ws.ranked[rank].heard && ws.ranked[rank].active:
+				latest = c.Joined
 			}
 		}
 		if !latest.IsZero() {
 			dst.Terms = append(dst.Terms, Term{Kind: TermKind(ev.Kind), Persona: ev.Persona, Age: Duration(at.Sub(latest)), Points: ev.Points})
 		}
 	}
+}
+
+// metricWeighted returns persona p's score under per-metric shrinkage and
+// its variance: the metric-weighted sum of the metrics' posteriors
+// (metricPosterior) over the metrics heard in acc (nil: none), with the
+// weights renormalised over them, or, with all, over every metric with
+// weight, the ones not heard at their priors.
+func (s *Scorer) metricWeighted(p int, acc []metricAcc, all bool) (theta, variance float64) {
+	weights := s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics]
+	heard := func(m int) bool { return acc != nil && acc[m].sw > 0 }
+	var wsum float64
+	for m, w := range weights {
+		if all || heard(m) {
+			wsum += w
+		}
+	}
+	var none metricAcc
+	for m, w := range weights {
+		if w == 0 || !(all || heard(m)) {
+			continue
+		}
+		ma := &none
+		if heard(m) {
+			ma = &acc[m]
+		}
+		mean, v := s.metricPosterior(p, m, ma)
+		theta += w / wsum * mean
+		variance += (w / wsum) * (w / wsum) * v
+	}
+	return theta, variance
 }
 
 // metricPosterior returns persona p's shrunk mean on metric m and its

@@ -159,7 +159,7 @@ func (b *Base) RenewalProbability(i int) float64 {
 	logit := (b.Truth[i].Health - 50) / 6
 	acct := &b.Accounts[i]
 	for _, c := range acct.Contacts {
-		if c.Persona == persona.Champion && !c.Left.IsZero() && !c.Left.After(decision) && decision.Sub(c.Left) <= ChampionWindow {
+		if c.Persona == persona.Champion && c.LeftWithin(decision, ChampionWindow) {
 			logit -= ChampionLeft
 			break
 		}

@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -198,19 +199,9 @@ func toModel(base scoring.Model, s *scoring.Scorer, d *design, fit *Logit) (*ter
 			break
 		}
 	}
-	slices.SortStableFunc(effects, func(a, b Effect) int { return -cmpAbs(a.Coef, b.Coef) })
+	slices.SortStableFunc(effects, func(a, b Effect) int { return cmp.Compare(math.Abs(b.Coef), math.Abs(a.Coef)) })
 	if _, err := scoring.Compile(m, cat); err != nil {
 		return nil, errors.Join(fmt.Errorf("calibrate: the fitted model does not compile"), err)
 	}
 	return &termFit{model: m, effects: effects}, nil
-}
-
-func cmpAbs(a, b float64) int {
-	switch {
-	case math.Abs(a) < math.Abs(b):
-		return -1
-	case math.Abs(a) > math.Abs(b):
-		return 1
-	}
-	return 0
 }

@@ -106,7 +106,7 @@ func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead 
 		}
 		for j, who := range departed {
 			for _, c := range o.Account.Contacts {
-				if c.Persona == who && !c.Left.IsZero() && !c.Left.After(cut) && cut.Sub(c.Left) <= departureWindow {
+				if c.Persona == who && c.LeftWithin(cut, departureWindow) {
 					row[departedCol+j] = 1
 					break
 				}
