@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,5 +55,40 @@ func FuzzContactsJSONL(f *testing.F) {
 		if s.Read != s.Accepted+s.Rejected || s.Accepted != n || s.Read != lines {
 			t.Fatalf("%d non-blank lines, %d yielded, summary %+v", lines, n, s)
 		}
+	})
+}
+
+// FuzzCommitteeCSV: any bytes after a valid header read without a panic,
+// every row is accepted or rejected with a reason, and the accepted seats,
+// attached to an account with the contacts they name, validate or fail with
+// an error (never a panic).
+func FuzzCommitteeCSV(f *testing.F) {
+	f.Add([]byte("acme,veto,procurement,,,,2026-01-01,,MSA\nacme,role,,cfo,economic-buyer,,,,\n"))
+	f.Add([]byte("acme,weight,cio,,,1e400,,,\nacme,no-veto,x,,,,2026-02-01,2026-01-01,\n"))
+	cat := persona.B2B()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in := append([]byte("account,kind,persona,contact,role,weight,from,until,note\n"), body...)
+		r, err := ingest.Committee(bytes.NewReader(in), ingest.CSV, "fuzz.csv", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seats := r.Collect()
+		s := r.Summary()
+		if s.Read != s.Accepted+s.Rejected || s.Accepted != len(seats) || len(s.Errors) != s.Rejected {
+			t.Fatalf("rows not accounted for: %d yielded, %+v", len(seats), s)
+		}
+		acct := persona.Account{ID: "acme"}
+		for _, seat := range seats {
+			if seat.Contact != "" && !slices.ContainsFunc(acct.Contacts, func(c persona.Contact) bool { return c.ID == seat.Contact }) {
+				acct.Contacts = append(acct.Contacts, persona.Contact{ID: seat.Contact, Persona: persona.EndUser})
+			}
+		}
+		accounts := []persona.Account{acct}
+		for _, o := range ingest.AttachCommittee(accounts, seats) {
+			if o.Account == "acme" {
+				t.Fatalf("a seat of acme not attached to it: %v", o)
+			}
+		}
+		_ = accounts[0].Validate(cat)
 	})
 }

@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// Unmapped is the Persona of a contact whose role is not known. Such a
+// contact is a valid member of its account: CoverageAt lists it, and
+// scoring drops its signals with a reason rather than guess who spoke.
+const Unmapped ID = ""
+
 // Contact is a person in an account, mapped to one persona, or Unmapped
 // when their role is not known (a job title no rule matched).
 //
@@ -15,11 +20,6 @@ import (
 // when Joined <= t (inclusive: active from the instant they joined) and
 // t < Left (exclusive: gone from the instant they left). A zero Joined means
 // "since before records began"; a zero Left means "still there".
-// Unmapped is the Persona of a contact whose role is not known. Such a
-// contact is a valid member of its account: CoverageAt lists it, and
-// scoring drops its signals with a reason rather than guess who spoke.
-const Unmapped ID = ""
-
 type Contact struct {
 	ID      string    `json:"id"`
 	Account string    `json:"account"`
@@ -53,13 +53,19 @@ func within(when, t time.Time, window time.Duration) bool {
 // Account is a customer account: the village of contacts, and what the
 // vendor earns from it. ARR is annual recurring revenue in the account's
 // currency; Renewal is the next renewal date (zero if unknown).
+//
+// Committee holds where this account's buying decision departs from the
+// catalog (see Seat): a persona that weighs more or less here, a veto
+// granted or withdrawn, the contacts holding roles such as economic buyer.
+// An empty Committee means the catalog's village, as it is.
 type Account struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name,omitempty"`
-	Segment  string    `json:"segment,omitempty"`
-	ARR      float64   `json:"arr,omitempty"`
-	Renewal  time.Time `json:"renewal,omitzero"`
-	Contacts []Contact `json:"contacts,omitempty"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name,omitempty"`
+	Segment   string    `json:"segment,omitempty"`
+	ARR       float64   `json:"arr,omitempty"`
+	Renewal   time.Time `json:"renewal,omitzero"`
+	Contacts  []Contact `json:"contacts,omitempty"`
+	Committee []Seat    `json:"committee,omitempty"`
 }
 
 // ActiveAt iterates over the contacts active at time t, in the order of
@@ -78,8 +84,12 @@ func (a *Account) ActiveAt(t time.Time) iter.Seq[Contact] {
 // an empty account ID, a NaN, infinite or negative ARR, and for each contact
 // an empty or duplicate ID, an Account field naming another account (an empty
 // one is taken to mean this account), a persona the catalog does not know,
-// and a Left before Joined. An account with no contacts is valid: it is a
-// village nobody has mapped yet, and its coverage is zero.
+// and a Left before Joined; and each committee seat (an unknown kind,
+// persona, contact or role, an invalid weight, an Until not after From, two
+// seats on the same persona or contact that contradict or repeat each other
+// in force at once: ErrInvalidSeat, ErrOverlappingSeats). An account with
+// no contacts is valid: it is a village nobody has mapped yet, and its
+// coverage is zero.
 func (a *Account) Validate(cat *Catalog) error {
 	var errs []error
 	if a.ID == "" {
@@ -108,5 +118,6 @@ func (a *Account) Validate(cat *Catalog) error {
 			errs = append(errs, fieldErr(path+".left", c.Left.Format(time.RFC3339), ErrInvalidTenure))
 		}
 	}
+	errs = append(errs, a.validateCommittee(cat, seen)...)
 	return errors.Join(errs...)
 }

@@ -29,8 +29,10 @@ type Coverage struct {
 	// catalog does not know; they are reported here rather than silently
 	// ignored.
 	Unmapped []string `json:"unmapped,omitempty"`
-	// WeightShare is the share of the catalog's total effective weight held by
-	// the present personas, in [0, 1]; 0 when the catalog's total weight is 0.
+	// WeightShare is the share of the village's total effective weight held
+	// by the present personas, in [0, 1], with the weights of the account's
+	// committee seats in force (Account.EffectiveWeightsAt); 0 when the total
+	// weight is 0.
 	WeightShare float64 `json:"weight_share"`
 }
 
@@ -48,6 +50,7 @@ func CoverageAt(acct *Account, cat *Catalog, t time.Time) Coverage {
 		}
 		contacts[i] = append(contacts[i], c.ID)
 	}
+	weights, total := acct.EffectiveWeightsAt(cat, t)
 	var present float64
 	for i, p := range cat.Personas() {
 		switch n := len(contacts[i]); {
@@ -58,9 +61,9 @@ func CoverageAt(acct *Account, cat *Catalog, t time.Time) Coverage {
 			cov.SingleThreaded = append(cov.SingleThreaded, p.ID)
 		}
 		cov.Present = append(cov.Present, PersonaPresence{Persona: p.ID, Contacts: contacts[i]})
-		present += cat.EffectiveWeight(i)
+		present += weights[i]
 	}
-	if total := cat.TotalWeight(); total > 0 {
+	if total > 0 {
 		cov.WeightShare = present / total
 	}
 	return cov

@@ -20,6 +20,10 @@ var (
 	ErrWrongAccount   = errors.New("contact belongs to another account")
 	ErrInvalidValue   = errors.New("value out of range")
 	ErrNoRatings      = errors.New("no ratings")
+	// ErrInvalidSeat: a committee seat that cannot be applied (see Seat).
+	ErrInvalidSeat = errors.New("invalid committee seat")
+	// ErrOverlappingSeats: two seats on the same persona or contact in force at once.
+	ErrOverlappingSeats = errors.New("overlapping committee seats")
 )
 
 // FieldError reports one invalid field: where it is (a path such as

@@ -55,13 +55,15 @@ func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Accoun
 const chunkSize = 64
 
 // chunk is a run of consecutive accounts handed to one worker: its own
-// copies of their contacts and signals, and their results, all reused when
+// copies of their contacts, seats and signals, and their results, all reused when
 // the chunk comes round again.
 type chunk struct {
 	accounts []persona.Account
 	contacts []persona.Contact // every account's, back to back
-	signals  []Signal          // every account's, back to back
-	sigEnd   []int             // signals[sigEnd[i-1]:sigEnd[i]] are account i's
+	seats    []persona.Seat    // every account's committee, back to back
+	seatEnd  []int
+	signals  []Signal // every account's, back to back
+	sigEnd   []int    // signals[sigEnd[i-1]:sigEnd[i]] are account i's
 	conEnd   []int
 	results  []Result
 	errs     []error
@@ -71,10 +73,12 @@ type chunk struct {
 // add copies one account and its signals into the chunk.
 func (c *chunk) add(acct persona.Account, signals []Signal) {
 	c.contacts = append(c.contacts, acct.Contacts...)
+	c.seats = append(c.seats, acct.Committee...)
+	c.seatEnd = append(c.seatEnd, len(c.seats))
 	c.signals = append(c.signals, signals...)
 	c.conEnd = append(c.conEnd, len(c.contacts))
 	c.sigEnd = append(c.sigEnd, len(c.signals))
-	acct.Contacts = nil // set to the chunk's copy once the chunk is full
+	acct.Contacts, acct.Committee = nil, nil // set to the chunk's copies once the chunk is full
 	c.accounts = append(c.accounts, acct)
 }
 
@@ -195,19 +199,22 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 func (c *chunk) reset() {
 	c.accounts = c.accounts[:0]
 	c.contacts = c.contacts[:0]
+	c.seats = c.seats[:0]
+	c.seatEnd = c.seatEnd[:0]
 	c.signals = c.signals[:0]
 	c.sigEnd = c.sigEnd[:0]
 	c.conEnd = c.conEnd[:0]
 	c.done = make(chan struct{})
 }
 
-// seal points each account at its contacts, now that the buffer is final,
+// seal points each account at its contacts and seats, now that the buffer is final,
 // and sizes the results.
 func (c *chunk) seal() {
-	start := 0
+	start, seatStart := 0, 0
 	for i := range c.accounts {
 		c.accounts[i].Contacts = c.contacts[start:c.conEnd[i]:c.conEnd[i]]
-		start = c.conEnd[i]
+		c.accounts[i].Committee = c.seats[seatStart:c.seatEnd[i]:c.seatEnd[i]]
+		start, seatStart = c.conEnd[i], c.seatEnd[i]
 	}
 	for len(c.results) < len(c.accounts) {
 		c.results = append(c.results, Result{})

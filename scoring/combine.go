@@ -2,9 +2,9 @@ package scoring
 
 import "math"
 
-// combine turns the persona scores in ws into group and account scores,
-// applies the veto cap, and fills the explanation in dst.
-func (s *Scorer) combine(dst *Result, ws *workspace) {
+// combine turns the persona scores in ws into group and account scores in
+// village v, applies the veto cap, and fills the explanation in dst.
+func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 	// Group level: which personas with weight were heard, each group's
 	// minimum, and, when the model counts them at the prior, the personas
 	// with weight not heard in mean-rule groups.
@@ -16,24 +16,24 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		gi := s.personaGroup[p]
 		g := &ws.group[gi]
 		switch {
-		case !pa.heard && s.effWeight[p] > 0:
+		case !pa.heard && v.effWeight[p] > 0:
 			dst.Missing = append(dst.Missing, s.cat.At(p).ID)
 			if atPrior && s.groupRule[gi] == RuleMean {
 				pa.atPrior = true
 				pa.theta = s.personaPrior[p]
 				pa.variance = s.personaPriorV[p]
-				g.heardWeight += s.personaWeight[p]
+				g.heardWeight += v.personaWeight[p]
 			}
-		case pa.heard && s.personaWeight[p] > 0:
-			heardAny = heardAny || s.effWeight[p] > 0
-			dst.Coverage += s.effWeight[p]
+		case pa.heard && v.personaWeight[p] > 0:
+			heardAny = heardAny || v.effWeight[p] > 0
+			dst.Coverage += v.effWeight[p]
 			if !g.minSet || pa.theta < ws.persona[g.argmin].theta {
 				g.argmin, g.minSet = p, true
 			}
-			g.heardWeight += s.personaWeight[p]
+			g.heardWeight += v.personaWeight[p]
 		}
 	}
-	dst.Coverage /= s.totalWeight
+	dst.Coverage /= v.totalWeight
 
 	var groupTotal float64
 	for gi, g := range ws.group {
@@ -46,7 +46,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	// share-weighted sum) and of the account.
 	for p := range ws.persona {
 		pa := &ws.persona[p]
-		if !(pa.heard || pa.atPrior) || s.personaWeight[p] == 0 {
+		if !(pa.heard || pa.atPrior) || v.personaWeight[p] == 0 {
 			continue
 		}
 		gi := s.personaGroup[p]
@@ -54,7 +54,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 		var share float64
 		switch {
 		case s.groupRule[gi] == RuleMean:
-			share = s.personaWeight[p] / g.heardWeight
+			share = v.personaWeight[p] / g.heardWeight
 		case p == g.argmin:
 			share = 1
 		}
@@ -67,7 +67,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 
 	for p := range ws.persona {
 		if pa := &ws.persona[p]; pa.heard {
-			dst.Personas = append(dst.Personas, s.personaScore(p, pa, dst.Baseline))
+			dst.Personas = append(dst.Personas, s.personaScore(p, pa, dst.Baseline, v.veto[p]))
 			if pa.contacts == 1 {
 				dst.SingleThreaded = append(dst.SingleThreaded, s.cat.At(p).ID)
 			}
@@ -111,7 +111,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	score += dst.PriorContribution
 	if sv := s.model.SoftVeto; sv != nil {
 		for p := range ws.persona {
-			if pa := &ws.persona[p]; pa.heard && s.veto[p] && pa.raw < sv.Below && sv.Points > 0 {
+			if pa := &ws.persona[p]; pa.heard && v.veto[p] && pa.raw < sv.Below && sv.Points > 0 {
 				under := sv.Below - pa.raw
 				dst.Terms = append(dst.Terms, Term{Kind: TermSoftVeto, Persona: s.cat.At(p).ID, Under: under, Points: -sv.Points * under})
 			}
@@ -143,7 +143,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	veto, conclusive := -1, false
 	for p := range ws.persona {
 		pa := &ws.persona[p]
-		if !pa.heard || !s.veto[p] {
+		if !pa.heard || !v.veto[p] {
 			continue
 		}
 		below, sure := pa.raw < s.model.VetoBelow, pa.raw+s.zVeto*s.model.Spread/math.Sqrt(pa.n) < s.model.VetoBelow
@@ -170,13 +170,13 @@ func (s *Scorer) combine(dst *Result, ws *workspace) {
 	dst.Band = s.band(dst.Score, dst.Coverage)
 }
 
-func (s *Scorer) personaScore(p int, pa *personaAcc, baseline float64) PersonaScore {
+func (s *Scorer) personaScore(p int, pa *personaAcc, baseline float64, veto bool) PersonaScore {
 	per := s.cat.At(p)
 	return PersonaScore{
 		Persona: per.ID, Group: per.Group,
 		Raw: pa.raw, Score: pa.theta, StdErr: math.Sqrt(pa.variance), N: pa.n,
 		Contacts: pa.contacts, Signals: pa.signals,
-		Weight: pa.weight, Contribution: pa.weight * (pa.theta - baseline), Veto: s.veto[p],
+		Weight: pa.weight, Contribution: pa.weight * (pa.theta - baseline), Veto: veto,
 	}
 }
 

@@ -23,17 +23,15 @@ type Scorer struct {
 	metrics   []compiledMetric
 	metricIdx map[string]int
 
-	nMetrics      int
-	metricWeight  []float64 // [persona*nMetrics + metric]
-	personaGroup  []int     // persona -> group index
-	personaWeight []float64 // persona weight within its group
-	groupWeight   []float64
-	groupRule     []Rule
-	groupTotal    []float64 // sum of persona weights in the group
-	groupIDs      []string
-	effWeight     []float64 // persona's effective weight in the account
-	totalWeight   float64
-	veto          []bool
+	nMetrics     int
+	metricWeight []float64 // [persona*nMetrics + metric]
+	personaGroup []int     // persona -> group index
+	groupWeight  []float64
+	groupRule    []Rule
+	groupIDs     []string
+	// base is the model's village: the persona weights and veto holders of
+	// an account without committee seats in force.
+	base village
 
 	// Per-metric shrinkage (Model.Priors): the prior mean and strength of
 	// each [persona*nMetrics + metric], and each persona's prior as a whole
@@ -131,12 +129,12 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	nP := cat.Len()
 	s.metricWeight = make([]float64, nP*len(model.Metrics))
 	s.personaGroup = make([]int, nP)
-	s.personaWeight = make([]float64, nP)
-	s.veto = make([]bool, nP)
+	s.base.personaWeight = make([]float64, nP)
+	s.base.veto = make([]bool, nP)
 	for i, p := range cat.Personas() {
 		s.personaGroup[i], _ = cat.GroupIndex(p.Group)
-		s.personaWeight[i] = p.Weight
-		s.veto[i] = p.Veto
+		s.base.personaWeight[i] = p.Weight
+		s.base.veto[i] = p.Veto
 		for m, metric := range model.Metrics {
 			s.metricWeight[i*s.nMetrics+m] = metric.Weight
 		}
@@ -157,7 +155,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 			if !validWeight(*pw.Weight) {
 				add(path+".weight", *pw.Weight, ErrInvalidValue)
 			}
-			s.personaWeight[pi] = *pw.Weight
+			s.base.personaWeight[pi] = *pw.Weight
 		}
 		for _, name := range slices.Sorted(maps.Keys(pw.Metrics)) {
 			w := pw.Metrics[name]
@@ -276,7 +274,14 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		if ev.Kind != EventLeft && ev.Kind != EventJoinedUnheard {
 			add(path+".kind", string(ev.Kind), fmt.Errorf("%w: want %q or %q", ErrInvalidValue, EventLeft, EventJoinedUnheard))
 		}
-		if _, ok := cat.Index(ev.Persona); !ok {
+		switch _, ok := cat.Index(ev.Persona); {
+		case ev.Role != persona.RoleUnspecified && ev.Persona != "":
+			add(path, string(ev.Persona), fmt.Errorf("%w: an event names a persona or a role, not both", ErrInvalidValue))
+		case ev.Role != persona.RoleUnspecified:
+			if _, err := ev.Role.MarshalText(); err != nil {
+				add(path+".role", ev.Role.String(), err)
+			}
+		case !ok:
 			add(path+".persona", string(ev.Persona), persona.ErrUnknownPersona)
 		}
 		if !(ev.Within > 0) {
@@ -302,15 +307,6 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	s.groupTotal = make([]float64, len(groups))
-	for i, g := range s.personaGroup {
-		s.groupTotal[g] += s.personaWeight[i]
-	}
-	for gi, total := range s.groupTotal {
-		if math.IsInf(total, 0) {
-			errs = append(errs, fieldErr("groups", s.groupIDs[gi], fmt.Errorf("%w: its persona weights add up to infinity", ErrInvalidValue)))
-		}
-	}
 	for p := range nP {
 		var sum float64
 		for _, w := range s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics] {
@@ -320,18 +316,11 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 			errs = append(errs, fieldErr("personas", string(cat.At(p).ID), fmt.Errorf("%w: its metric weights add up to infinity", ErrInvalidValue)))
 		}
 	}
+	if err := s.base.weigh(s); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
-	}
-	s.effWeight = make([]float64, nP)
-	for i, g := range s.personaGroup {
-		if s.groupTotal[g] > 0 {
-			s.effWeight[i] = s.groupWeight[g] * s.personaWeight[i] / s.groupTotal[g]
-		}
-		s.totalWeight += s.effWeight[i]
-	}
-	if !(s.totalWeight > 0) || math.IsInf(s.totalWeight, 0) {
-		return nil, fieldErr("personas", s.totalWeight, ErrNoWeight)
 	}
 	if err := s.compilePriors(); err != nil {
 		return nil, err

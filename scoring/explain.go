@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/villagecx/village/persona"
 )
 
 // Explain writes a readable explanation of r: the score and how sure it is,
@@ -39,6 +41,13 @@ func (r *Result) Explain(w io.Writer) error {
 			ew.printf("  warning: veto holder %s (answers averaging %.1f) is below the veto threshold; its score %.1f is above the account's\n",
 				r.Veto.Persona, r.Veto.Raw, r.Veto.Score)
 		}
+	}
+	if len(r.Committee) > 0 {
+		parts := make([]string, len(r.Committee))
+		for i, seat := range r.Committee {
+			parts[i] = seat.String()
+		}
+		ew.printf("  committee: %s\n", strings.Join(parts, "; "))
 	}
 	if len(r.Missing) > 0 {
 		if r.MissingAtPrior {
@@ -75,13 +84,25 @@ func (t *Term) describe() string {
 	case TermSoftVeto:
 		return fmt.Sprintf("soft veto: veto holder %s answers %.1f below the threshold", t.Persona, t.Under)
 	case TermLeft:
-		return fmt.Sprintf("%s left %.0f days ago", t.Persona, days)
+		return fmt.Sprintf("%s left %.0f days ago", t.who(), days)
 	case TermJoinedUnheard:
-		return fmt.Sprintf("%s joined %.0f days ago and is not heard yet", t.Persona, days)
+		return fmt.Sprintf("%s joined %.0f days ago and is not heard yet", t.who(), days)
 	case TermClamp:
 		return "kept within 0..100"
 	}
 	return string(t.Kind)
+}
+
+// who names the person an event is about: the persona, or the committee
+// role with the persona in parentheses ("economic-buyer (finance-exec)").
+func (t *Term) who() string {
+	switch {
+	case t.Role == persona.RoleUnspecified:
+		return string(t.Persona)
+	case t.Persona == persona.Unmapped:
+		return t.Role.String()
+	}
+	return fmt.Sprintf("%s (%s)", t.Role, t.Persona)
 }
 
 // String returns the explanation Explain writes.

@@ -254,11 +254,18 @@ const (
 // within Within before the scoring time, the account gets Points (usually
 // negative), once per Event however many contacts had it. The explanation
 // names the most recent ("champion left 41 days ago: -6.0").
+//
+// An event may name a committee Role instead of a persona: it is then about
+// the contacts holding that role by a persona.SeatRole seat of the account
+// ("the economic buyer left"), whatever their persona. For EventLeft the
+// seat must have been in force when they left; for EventJoinedUnheard, at
+// the scoring time.
 type Event struct {
-	Kind    EventKind  `json:"kind"`
-	Persona persona.ID `json:"persona"`
-	Within  Duration   `json:"within"`
-	Points  float64    `json:"points"`
+	Kind    EventKind    `json:"kind"`
+	Persona persona.ID   `json:"persona,omitempty"`
+	Role    persona.Role `json:"role,omitempty"`
+	Within  Duration     `json:"within"`
+	Points  float64      `json:"points"`
 }
 
 // DefaultModel returns a sensible starting model for cat: five common

@@ -77,6 +77,8 @@ const (
 type Term struct {
 	Kind    TermKind   `json:"kind"`
 	Persona persona.ID `json:"persona,omitempty"`
+	// Role is, for an event about a committee role, the role the contact held.
+	Role persona.Role `json:"role,omitempty"`
 	// Age is, for an event, how long before the scoring time it happened.
 	Age Duration `json:"age,omitempty"`
 	// Under is, for the soft veto, how far the persona's raw mean is below
@@ -142,6 +144,10 @@ type Result struct {
 	EffectiveN float64 `json:"effective_n"`
 	// SignalsUsed counts the signals that went into the score.
 	SignalsUsed int `json:"signals_used"`
+	// Committee lists the account's committee seats in force at the scoring
+	// time (persona.Account.Committee), in the account's order: the weights
+	// and vetoes they set are the ones the score used.
+	Committee []persona.Seat `json:"committee,omitempty"`
 
 	scratch *workspace // reused by ScoreInto
 }
@@ -156,6 +162,7 @@ func (r *Result) Clone() Result {
 	c.SingleThreaded = append([]persona.ID(nil), r.SingleThreaded...)
 	c.Dropped = append([]Dropped(nil), r.Dropped...)
 	c.Terms = append([]Term(nil), r.Terms...)
+	c.Committee = append([]persona.Seat(nil), r.Committee...)
 	return c
 }
 

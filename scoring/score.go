@@ -22,6 +22,7 @@ type workspace struct {
 	metric  []metricAcc
 	persona []personaAcc
 	group   []groupAcc
+	village village // the account's own, when committee seats change the model's
 }
 
 type rankedContact struct {
@@ -173,6 +174,7 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 		SingleThreaded: dst.SingleThreaded[:0],
 		Dropped:        dst.Dropped[:0],
 		Terms:          dst.Terms[:0],
+		Committee:      dst.Committee[:0],
 		scratch:        ws,
 	}
 	return ws
@@ -184,6 +186,10 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs []rec) error {
 	ws := dst.scratch
 	if err := s.sortContacts(ws, acct, at); err != nil {
+		return err
+	}
+	v, err := s.villageFor(dst, ws, acct, at)
+	if err != nil {
 		return err
 	}
 
@@ -209,7 +215,7 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 	}
 
 	s.events(dst, ws, acct, at)
-	s.combine(dst, ws)
+	s.combine(dst, ws, v)
 	if len(dst.Dropped) > 1 {
 		slices.SortFunc(dst.Dropped, compareDropped)
 	}
@@ -318,24 +324,38 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 func (s *Scorer) events(dst *Result, ws *workspace, acct *persona.Account, at time.Time) {
 	for _, ev := range s.model.Events {
 		var latest time.Time
+		var who persona.ID
+		window := time.Duration(ev.Within)
 		for rank, ci := range ws.byID {
 			c := &acct.Contacts[ci]
-			if c.Persona != ev.Persona {
-				continue
-			}
-			window := time.Duration(ev.Within)
 			switch {
-			case ev.Kind == EventLeft && c.LeftWithin(at, window) && c.Left.After(latest):
-				latest = c.Left
+			case ev.Role == persona.RoleUnspecified && c.Persona != ev.Persona:
+				continue
+			case ev.Kind == EventLeft && c.LeftWithin(at, window) && c.Left.After(latest) &&
+				(ev.Role == persona.RoleUnspecified || holdsRole(acct, c.ID, ev.Role, c.Left.Add(-time.Nanosecond))):
+				latest, who = c.Left, c.Persona
 			case ev.Kind == EventJoinedUnheard && c.JoinedWithin(at, window) && c.Joined.After(latest) &&
-				!ws.ranked[rank].heard && ws.ranked[rank].active:
-				latest = c.Joined
+				!ws.ranked[rank].heard && ws.ranked[rank].active &&
+				(ev.Role == persona.RoleUnspecified || holdsRole(acct, c.ID, ev.Role, at)):
+				latest, who = c.Joined, c.Persona
 			}
 		}
 		if !latest.IsZero() {
-			dst.Terms = append(dst.Terms, Term{Kind: TermKind(ev.Kind), Persona: ev.Persona, Age: Duration(at.Sub(latest)), Points: ev.Points})
+			dst.Terms = append(dst.Terms, Term{Kind: TermKind(ev.Kind), Persona: who, Role: ev.Role, Age: Duration(at.Sub(latest)), Points: ev.Points})
 		}
 	}
+}
+
+// holdsRole reports whether a SeatRole of acct in force at t gives contact
+// the role.
+func holdsRole(acct *persona.Account, contact string, role persona.Role, t time.Time) bool {
+	for i := range acct.Committee {
+		seat := &acct.Committee[i]
+		if seat.Kind == persona.SeatRole && seat.Contact == contact && seat.Role == role && seat.ActiveAt(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // metricWeighted returns persona p's score under per-metric shrinkage and

@@ -152,8 +152,9 @@ const (
 //     catalog's effective weights), capped by an unhappy veto holder;
 //   - a champion who left within ChampionWindow before the decision lowers
 //     the log-odds by ChampionLeft: the relationship lost its advocate;
-//   - a veto holder in the account at the decision who feels below
-//     KillBelow kills the renewal alone, nine times in ten.
+//   - a veto holder in the account at the decision (by the catalog, or by
+//     the account's committee then) who feels below KillBelow kills the
+//     renewal alone, nine times in ten.
 func (b *Base) RenewalProbability(i int) float64 {
 	decision := b.End.Add(DecisionLag)
 	logit := (b.Truth[i].Health - 50) / 6
@@ -167,7 +168,7 @@ func (b *Base) RenewalProbability(i int) float64 {
 	p := 1 / (1 + math.Exp(-logit))
 	for _, c := range acct.Contacts {
 		pi, _ := b.Catalog.Index(c.Persona)
-		if b.Catalog.At(pi).Veto && c.ActiveAt(decision) && b.Truth[i].Persona[pi] < KillBelow {
+		if veto, _ := acct.VetoAt(b.Catalog, c.Persona, decision); veto && c.ActiveAt(decision) && b.Truth[i].Persona[pi] < KillBelow {
 			return p / 10
 		}
 	}

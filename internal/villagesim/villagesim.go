@@ -35,6 +35,15 @@ type Config struct {
 	// accounts 6 times. It defaults to DefaultContactsPerPersona(); a
 	// persona it does not list gets 1.
 	ContactsPerPersona map[persona.ID]float64
+	// Committees, when true, gives accounts buying committees that depart
+	// from the catalog (persona.Account.Committee), drawn from a random
+	// stream of their own so that the rest of the base does not change:
+	// procurement holding a veto where the MSA needs its signature, finance
+	// without one where the budget is pre-approved, a line-of-business
+	// executive weighing more or less, end users out of the decision, and
+	// the economic buyer, sponsor and champion named on contacts. The truth
+	// and the renewals follow the committee's vetoes and weights.
+	Committees bool
 }
 
 // DefaultContactsPerPersona returns the mean contacts per persona of a small
@@ -180,7 +189,6 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 	span := cfg.End.Sub(cfg.Start)
 	for pi, p := range cfg.Catalog.Personas() {
 		truth.Persona[pi] = clamp(mood+15*rng.NormFloat64(), 0, 100)
-		truth.Health += cfg.Catalog.EffectiveWeight(pi) * truth.Persona[pi]
 		mean, ok := cfg.ContactsPerPersona[p.ID]
 		if !ok {
 			mean = 1
@@ -209,17 +217,75 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 			acct.Contacts = append(acct.Contacts, c)
 		}
 	}
-	if total := cfg.Catalog.TotalWeight(); total > 0 {
+	if cfg.Committees {
+		acct.Committee = drawCommittee(cfg, i, &acct)
+	}
+	weights, total := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
+	for pi := range truth.Persona {
+		truth.Health += weights[pi] * truth.Persona[pi]
+	}
+	if total > 0 {
 		truth.Health /= total
 	}
 	// A veto holder who is in the account and unhappy caps its health.
 	for _, c := range acct.Contacts {
-		pi, _ := cfg.Catalog.Index(c.Persona)
-		if f := truth.Persona[pi]; cfg.Catalog.At(pi).Veto && f < VetoBelow {
-			truth.Health = math.Min(truth.Health, f)
+		veto, _ := acct.VetoAt(cfg.Catalog, c.Persona, cfg.End)
+		if pi, _ := cfg.Catalog.Index(c.Persona); veto && truth.Persona[pi] < VetoBelow {
+			truth.Health = math.Min(truth.Health, truth.Persona[pi])
 		}
 	}
 	return acct, truth
+}
+
+// drawCommittee draws account i's committee from a stream of its own.
+// Seats start at some time in the simulated history; some have ended by
+// its end, so that scoring has seats out of force to ignore.
+func drawCommittee(cfg *Config, i int, acct *persona.Account) []persona.Seat {
+	rng := rand.New(rand.NewPCG(cfg.Seed^0x636f6d6d69747465, uint64(i)))
+	span := cfg.End.Sub(cfg.Start)
+	from := func() time.Time {
+		return cfg.Start.Add(time.Duration(rng.Int64N(int64(span)))).Truncate(24 * time.Hour)
+	}
+	var seats []persona.Seat
+	seat := func(kind persona.SeatKind, p persona.ID, weight float64, note string) {
+		s := persona.Seat{Kind: kind, Persona: p, Weight: weight, From: from(), Note: note}
+		if rng.Float64() < 0.2 { // ended before the end of the history
+			s.Until = s.From.Add(time.Duration(rng.Int64N(int64(cfg.End.Sub(s.From))))).Truncate(24 * time.Hour).Add(24 * time.Hour)
+		}
+		seats = append(seats, s)
+	}
+	if rng.Float64() < 0.25 {
+		seat(persona.SeatVeto, persona.Procurement, 0, "MSA requires procurement sign-off")
+	}
+	if rng.Float64() < 0.15 {
+		seat(persona.SeatNoVeto, persona.FinanceExecutive, 0, "budget pre-approved")
+	}
+	if rng.Float64() < 0.3 {
+		lob, _ := cfg.Catalog.Persona(persona.LineOfBusiness)
+		seat(persona.SeatWeight, persona.LineOfBusiness, lob.Weight*math.Exp2(2*rng.Float64()-1), "")
+	}
+	if rng.Float64() < 0.05 {
+		seat(persona.SeatWeight, persona.EndUser, 0, "a platform team uses it, not end users")
+	}
+	for _, role := range [...]struct {
+		p    persona.ID
+		role persona.Role
+		odds float64
+	}{
+		{persona.FinanceExecutive, persona.RoleEconomicBuyer, 0.6},
+		{persona.LineOfBusiness, persona.RoleSponsor, 0.5},
+		{persona.Champion, persona.RoleChampion, 0.5},
+	} {
+		for _, c := range acct.Contacts {
+			if c.Persona == role.p {
+				if rng.Float64() < role.odds {
+					seats = append(seats, persona.Seat{Kind: persona.SeatRole, Contact: c.ID, Role: role.role, From: c.Joined})
+				}
+				break
+			}
+		}
+	}
+	return seats
 }
 
 // poisson draws from a Poisson distribution by Knuth's multiplication method,

@@ -58,11 +58,12 @@ func RaiseToBest(m scoring.Model) func(scoring.Signal) scoring.Signal {
 }
 
 // VillageCases returns n synthetic accounts of the built-in B2B catalog
-// (persona.B2B) with signals in the metrics of scoring.DefaultModel, a few of
-// them spoiled, scored at the end of the simulated year. The same seed gives
-// the same cases.
+// (persona.B2B) with buying committees of their own (seats in and out of
+// force) and signals in the metrics of scoring.DefaultModel, a few of them
+// spoiled, scored at the end of the simulated year. The same seed gives the
+// same cases.
 func VillageCases(n int, seed uint64) []Case {
-	base, err := villagesim.Generate(villagesim.Config{Seed: seed, Accounts: n})
+	base, err := villagesim.Generate(villagesim.Config{Seed: seed, Accounts: n, Committees: true})
 	if err != nil {
 		panic("scoringtest: " + err.Error()) // n < 0 is a programmer error
 	}

@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"iter"
+
+	"github.com/villagecx/village/persona"
+)
+
+// Seat is one row of a committee file: a seat of the named account's
+// buying committee (persona.Account.Committee).
+type Seat struct {
+	Account string
+	persona.Seat
+}
+
+var committeeColumns = []string{"account", "kind", "persona", "contact", "role", "weight", "from", "until", "note"}
+
+// Committee reads committee seats with columns account, kind, persona,
+// contact, role, weight, from, until and note (account and kind required).
+// A row is rejected when its kind is not one of persona.SeatKind's, a
+// persona seat names no persona, a role seat names no contact or an unknown
+// role, a weight seat has no weight or one that is not a non-negative
+// number, a time does not parse, or until is not after from. Whether the
+// persona and the contact exist, and whether seats overlap, is for
+// persona.Account.Validate once the seats are attached (AttachCommittee).
+func Committee(r io.Reader, format Format, file string, cols Columns) (*Reader[Seat], error) {
+	return newReader(r, format, file, cols, committeeColumns, []string{"account", "kind"}, parseSeat)
+}
+
+func parseSeat(rec record) (Seat, string, string) {
+	s := Seat{Account: rec.fields["account"], Seat: persona.Seat{Kind: persona.SeatKind(rec.fields["kind"]),
+		Persona: persona.ID(rec.fields["persona"]), Contact: rec.fields["contact"], Note: rec.fields["note"]}}
+	if s.Account == "" {
+		return s, "account", "missing value"
+	}
+	switch s.Kind {
+	case persona.SeatWeight, persona.SeatVeto, persona.SeatNoVeto:
+		if s.Persona == "" {
+			return s, "persona", "missing value (a " + string(s.Kind) + " seat names a persona)"
+		}
+	case persona.SeatRole:
+		if s.Contact == "" {
+			return s, "contact", "missing value (a role seat names a contact)"
+		}
+		if err := s.Role.UnmarshalText([]byte(rec.fields["role"])); err != nil || s.Role == persona.RoleUnspecified {
+			return s, "role", fmt.Sprintf("unknown role %q", rec.fields["role"])
+		}
+	default:
+		return s, "kind", fmt.Sprintf("unknown seat kind %q (want weight, veto, no-veto or role)", s.Kind)
+	}
+	var err error
+	if v := rec.fields["weight"]; v != "" || s.Kind == persona.SeatWeight {
+		if s.Weight, err = number(v); err != nil || s.Weight < 0 {
+			return s, "weight", fmt.Sprintf("not a non-negative number: %q", v)
+		}
+	}
+	if v := rec.fields["from"]; v != "" {
+		if s.From, err = parseTime(v); err != nil {
+			return s, "from", err.Error()
+		}
+	}
+	if v := rec.fields["until"]; v != "" {
+		if s.Until, err = parseTime(v); err != nil {
+			return s, "until", err.Error()
+		}
+		if !s.From.IsZero() && !s.Until.After(s.From) {
+			return s, "until", "not after from"
+		}
+	}
+	return s, "", ""
+}
+
+// SeatFromJSON parses one JSON line as Committee does. A bad line is a
+// *RowError with the column and reason (File and Line left empty).
+func SeatFromJSON(line string) (Seat, error) {
+	rec := jsonRecord(0, line)
+	if rec.err != "" {
+		return Seat{}, &RowError{Reason: rec.err}
+	}
+	s, col, reason := parseSeat(rec)
+	if reason != "" {
+		return Seat{}, &RowError{Column: col, Reason: reason}
+	}
+	return s, nil
+}
+
+// AttachCommittee appends each seat to its account's Committee, in the
+// order given, and returns the seats whose account is not among accounts
+// (none are lost). Check the accounts with persona.Account.Validate after.
+func AttachCommittee(accounts []persona.Account, seats []Seat) (orphans []Seat) {
+	byID := make(map[string]int, len(accounts))
+	for i := range accounts {
+		byID[accounts[i].ID] = i
+	}
+	for _, s := range seats {
+		if i, ok := byID[s.Account]; ok {
+			accounts[i].Committee = append(accounts[i].Committee, s.Seat)
+		} else {
+			orphans = append(orphans, s)
+		}
+	}
+	return orphans
+}
+
+// WriteCommittee writes the committees of accounts, one row a seat, in the
+// format Committee reads.
+func WriteCommittee(w io.Writer, format Format, accounts iter.Seq[persona.Account]) error {
+	rw, err := newRowWriter(w, format, committeeColumns)
+	if err != nil {
+		return err
+	}
+	for a := range accounts {
+		for _, s := range a.Committee {
+			var weight any = ""
+			if s.Kind == persona.SeatWeight {
+				weight = s.Weight
+			}
+			if err := rw.write(a.ID, string(s.Kind), string(s.Persona), s.Contact, s.Role.String(), weight, s.From, s.Until, s.Note); err != nil {
+				return err
+			}
+		}
+	}
+	return rw.flush()
+}

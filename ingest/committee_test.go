@@ -1,0 +1,114 @@
+package ingest_test
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/internal/villagesim"
+	"github.com/villagecx/village/persona"
+)
+
+func TestCommitteeReadsAndRejects(t *testing.T) {
+	const file = `account,kind,persona,contact,role,weight,from,until,note
+acme,veto,procurement,,,,2026-01-01,,MSA requires procurement sign-off
+acme,role,,cfo,economic-buyer,,,,
+acme,weight,lob-exec,,,0.8,,2026-06-01,
+acme,boss,cio,,,,,,
+acme,veto,,,,,,,
+acme,role,,cfo,king,,,,
+acme,weight,lob-exec,,,,,,
+acme,weight,lob-exec,,,-1,,,
+acme,no-veto,finance-exec,,,,2026-02-01,2026-01-01,
+,veto,cio,,,,,,
+acme,role,,,sponsor,,,,
+`
+	r, err := ingest.Committee(strings.NewReader(file), ingest.CSV, "committee.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Collect()
+	want := []ingest.Seat{
+		{Account: "acme", Seat: persona.Seat{Kind: persona.SeatVeto, Persona: persona.Procurement, From: jan1, Note: "MSA requires procurement sign-off"}},
+		{Account: "acme", Seat: persona.Seat{Kind: persona.SeatRole, Contact: "cfo", Role: persona.RoleEconomicBuyer}},
+		{Account: "acme", Seat: persona.Seat{Kind: persona.SeatWeight, Persona: persona.LineOfBusiness, Weight: 0.8, Until: jun1}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("seats (-want +got):\n%s", d)
+	}
+	s := r.Summary()
+	wantCols := []string{"kind", "persona", "role", "weight", "weight", "until", "account", "contact"}
+	var cols []string
+	for _, e := range s.Errors {
+		cols = append(cols, e.Column)
+	}
+	if s.Read != 11 || s.Accepted != 3 || s.Rejected != 8 || !slices.Equal(cols, wantCols) {
+		t.Errorf("summary %+v; rejected columns %v, want %v", s, cols, wantCols)
+	}
+}
+
+var (
+	jan1 = mustTime("2026-01-01T00:00:00Z")
+	jun1 = mustTime("2026-06-01T00:00:00Z")
+)
+
+// Committees written and read back, attached to their accounts, are the
+// committees villagesim drew, in CSV and JSON lines.
+func TestCommitteeRoundTrip(t *testing.T) {
+	base, err := villagesim.Generate(villagesim.Config{Seed: 2, Accounts: 60, Committees: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seats := 0
+	for _, a := range base.Accounts {
+		seats += len(a.Committee)
+	}
+	if seats < 30 {
+		t.Fatalf("only %d seats in 60 accounts: the round trip would prove little", seats)
+	}
+	for _, format := range []ingest.Format{ingest.CSV, ingest.JSONL} {
+		var buf bytes.Buffer
+		if err := ingest.WriteCommittee(&buf, format, slices.Values(base.Accounts)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ingest.Committee(&buf, format, "committee", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := make([]persona.Account, len(base.Accounts))
+		for i, a := range base.Accounts {
+			back[i] = persona.Account{ID: a.ID, Contacts: a.Contacts}
+		}
+		orphans := ingest.AttachCommittee(back, append(r.Collect(), ingest.Seat{Account: "nobody"}))
+		if len(orphans) != 1 || r.Summary().Rejected != 0 {
+			t.Fatalf("format %d: orphans %v, summary %+v", format, orphans, r.Summary())
+		}
+		for i, a := range back {
+			if d := cmp.Diff(base.Accounts[i].Committee, a.Committee); d != "" {
+				t.Fatalf("format %d, %s: committee (-want +got):\n%s", format, a.ID, d)
+			}
+			if err := a.Validate(base.Catalog); err != nil {
+				t.Fatalf("%s: %v", a.ID, err)
+			}
+		}
+	}
+	if _, err := ingest.SeatFromJSON(`{"account":"acme","kind":"veto"}`); err == nil {
+		t.Error("a veto seat without a persona parsed")
+	}
+	if s, err := ingest.SeatFromJSON(`{"account":"acme","kind":"role","contact":"c1","role":"sponsor"}`); err != nil || s.Role != persona.RoleSponsor {
+		t.Errorf("SeatFromJSON = %+v, %v", s, err)
+	}
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
