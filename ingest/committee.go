@@ -17,19 +17,29 @@ type Seat struct {
 
 var committeeColumns = []string{"account", "kind", "persona", "contact", "role", "weight", "from", "until", "note"}
 
+// CommitteeOptions says how to read committee seats.
+type CommitteeOptions struct {
+	Columns Columns
+	// Catalog, if set, is the catalog personas named in the file must be in.
+	Catalog *persona.Catalog
+}
+
 // Committee reads committee seats with columns account, kind, persona,
 // contact, role, weight, from, until and note (account and kind required).
 // A row is rejected when its kind is not one of persona.SeatKind's, a
-// persona seat names no persona, a role seat names no contact or an unknown
-// role, a weight seat has no weight or one that is not a non-negative
-// number, a time does not parse, or until is not after from. Whether the
-// persona and the contact exist, and whether seats overlap, is for
-// persona.Account.Validate once the seats are attached (AttachCommittee).
-func Committee(r io.Reader, format Format, file string, cols Columns) (*Reader[Seat], error) {
-	return newReader(r, format, file, cols, committeeColumns, []string{"account", "kind"}, parseSeat)
+// persona seat names no persona (or, with a Catalog, one it does not know),
+// a role seat names no contact or an unknown role, a weight seat has no
+// weight or one that is not a non-negative number, a time does not parse,
+// or until is not after from. Whether the contact exists, and whether seats
+// overlap, is for persona.Account.Validate once the seats are attached
+// (AttachCommittee).
+func Committee(r io.Reader, format Format, file string, opts CommitteeOptions) (*Reader[Seat], error) {
+	return newReader(r, format, file, opts.Columns, committeeColumns, []string{"account", "kind"}, func(rec record) (Seat, string, string) {
+		return parseSeat(rec, opts.Catalog)
+	})
 }
 
-func parseSeat(rec record) (Seat, string, string) {
+func parseSeat(rec record, cat *persona.Catalog) (Seat, string, string) {
 	s := Seat{Account: rec.fields["account"], Seat: persona.Seat{Kind: persona.SeatKind(rec.fields["kind"]),
 		Persona: persona.ID(rec.fields["persona"]), Contact: rec.fields["contact"], Note: rec.fields["note"]}}
 	if s.Account == "" {
@@ -39,6 +49,11 @@ func parseSeat(rec record) (Seat, string, string) {
 	case persona.SeatWeight, persona.SeatVeto, persona.SeatNoVeto:
 		if s.Persona == "" {
 			return s, "persona", "missing value (a " + string(s.Kind) + " seat names a persona)"
+		}
+		if cat != nil {
+			if _, ok := cat.Persona(s.Persona); !ok {
+				return s, "persona", fmt.Sprintf("unknown persona %q", s.Persona)
+			}
 		}
 	case persona.SeatRole:
 		if s.Contact == "" {
@@ -72,14 +87,15 @@ func parseSeat(rec record) (Seat, string, string) {
 	return s, "", ""
 }
 
-// SeatFromJSON parses one JSON line as Committee does. A bad line is a
-// *RowError with the column and reason (File and Line left empty).
-func SeatFromJSON(line string) (Seat, error) {
+// SeatFromJSON parses one JSON line as Committee does, checking personas
+// against cat unless it is nil. A bad line is a *RowError with the column
+// and reason (File and Line left empty).
+func SeatFromJSON(line string, cat *persona.Catalog) (Seat, error) {
 	rec := jsonRecord(0, line)
 	if rec.err != "" {
 		return Seat{}, &RowError{Reason: rec.err}
 	}
-	s, col, reason := parseSeat(rec)
+	s, col, reason := parseSeat(rec, cat)
 	if reason != "" {
 		return Seat{}, &RowError{Column: col, Reason: reason}
 	}

@@ -27,8 +27,9 @@ acme,weight,lob-exec,,,-1,,,
 acme,no-veto,finance-exec,,,,2026-02-01,2026-01-01,
 ,veto,cio,,,,,,
 acme,role,,,sponsor,,,,
+acme,veto,wizard,,,,,,
 `
-	r, err := ingest.Committee(strings.NewReader(file), ingest.CSV, "committee.csv", nil)
+	r, err := ingest.Committee(strings.NewReader(file), ingest.CSV, "committee.csv", ingest.CommitteeOptions{Catalog: persona.B2B()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +43,12 @@ acme,role,,,sponsor,,,,
 		t.Errorf("seats (-want +got):\n%s", d)
 	}
 	s := r.Summary()
-	wantCols := []string{"kind", "persona", "role", "weight", "weight", "until", "account", "contact"}
+	wantCols := []string{"kind", "persona", "role", "weight", "weight", "until", "account", "contact", "persona"}
 	var cols []string
 	for _, e := range s.Errors {
 		cols = append(cols, e.Column)
 	}
-	if s.Read != 11 || s.Accepted != 3 || s.Rejected != 8 || !slices.Equal(cols, wantCols) {
+	if s.Read != 12 || s.Accepted != 3 || s.Rejected != 9 || !slices.Equal(cols, wantCols) {
 		t.Errorf("summary %+v; rejected columns %v, want %v", s, cols, wantCols)
 	}
 }
@@ -76,7 +77,7 @@ func TestCommitteeRoundTrip(t *testing.T) {
 		if err := ingest.WriteCommittee(&buf, format, slices.Values(base.Accounts)); err != nil {
 			t.Fatal(err)
 		}
-		r, err := ingest.Committee(&buf, format, "committee", nil)
+		r, err := ingest.Committee(&buf, format, "committee", ingest.CommitteeOptions{Catalog: base.Catalog})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,10 +98,10 @@ func TestCommitteeRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ingest.SeatFromJSON(`{"account":"acme","kind":"veto"}`); err == nil {
+	if _, err := ingest.SeatFromJSON(`{"account":"acme","kind":"veto"}`, nil); err == nil {
 		t.Error("a veto seat without a persona parsed")
 	}
-	if s, err := ingest.SeatFromJSON(`{"account":"acme","kind":"role","contact":"c1","role":"sponsor"}`); err != nil || s.Role != persona.RoleSponsor {
+	if s, err := ingest.SeatFromJSON(`{"account":"acme","kind":"role","contact":"c1","role":"sponsor"}`, nil); err != nil || s.Role != persona.RoleSponsor {
 		t.Errorf("SeatFromJSON = %+v, %v", s, err)
 	}
 }

@@ -68,7 +68,7 @@ func FuzzCommitteeCSV(f *testing.F) {
 	cat := persona.B2B()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in := append([]byte("account,kind,persona,contact,role,weight,from,until,note\n"), body...)
-		r, err := ingest.Committee(bytes.NewReader(in), ingest.CSV, "fuzz.csv", nil)
+		r, err := ingest.Committee(bytes.NewReader(in), ingest.CSV, "fuzz.csv", ingest.CommitteeOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,13 +14,14 @@ import (
 	"github.com/villagecx/village/persona"
 )
 
-// Generate writes a synthetic base of n accounts (villagesim, seeded) as
-// ingest JSON lines: contacts to contactsPath and signals to signalsPath,
-// shuffled and spread over parts files (name-0.jsonl, name-1.jsonl, ... when
-// parts > 1) so that a runner combines them in pieces. It returns the number
-// of signals written.
-func Generate(n int, seed uint64, signalsPath, contactsPath string, parts int) (int, error) {
-	base, err := villagesim.Generate(villagesim.Config{Seed: seed, Accounts: n})
+// Generate writes a synthetic base of n accounts (villagesim, seeded, with
+// buying committees) as ingest JSON lines: contacts to contactsPath, the
+// committees' seats to committeePath (nothing if it is empty), and signals
+// to signalsPath, shuffled and spread over parts files (name-0.jsonl,
+// name-1.jsonl, ... when parts > 1) so that a runner combines them in
+// pieces. It returns the number of signals written.
+func Generate(n int, seed uint64, signalsPath, contactsPath, committeePath string, parts int) (int, error) {
+	base, err := villagesim.Generate(villagesim.Config{Seed: seed, Accounts: n, Committees: true})
 	if err != nil {
 		return 0, err
 	}
@@ -36,6 +37,13 @@ func Generate(n int, seed uint64, signalsPath, contactsPath string, parts int) (
 		return ingest.WriteContacts(w, ingest.JSONL, slices.Values(contacts))
 	}); err != nil {
 		return 0, err
+	}
+	if committeePath != "" {
+		if err := writeFile(committeePath, func(w *bufio.Writer) error {
+			return ingest.WriteCommittee(w, ingest.JSONL, slices.Values(base.Accounts))
+		}); err != nil {
+			return 0, err
+		}
 	}
 	parts = max(parts, 1)
 	for p := range parts {

@@ -22,9 +22,11 @@ type Local struct {
 	Count int
 }
 
-// LoadLocal reads contacts matching contactGlob and signals matching
-// signalGlobs. Every account named by a contact or a signal is scored.
-func LoadLocal(cat *persona.Catalog, signalGlobs []string, contactGlob string) (*Local, error) {
+// LoadLocal reads contacts matching contactGlob, committee seats matching
+// committeeGlob (none if it is empty) and signals matching signalGlobs.
+// Every account named by a contact or a signal is scored; seats of other
+// accounts are left out, as the pipeline's join leaves them.
+func LoadLocal(cat *persona.Catalog, signalGlobs []string, contactGlob, committeeGlob string) (*Local, error) {
 	l := &Local{Signals: map[string][]scoring.Signal{}}
 	seen := map[string]bool{}
 	account := func(id string) {
@@ -44,6 +46,15 @@ func LoadLocal(cat *persona.Catalog, signalGlobs []string, contactGlob string) (
 		return nil, err
 	}
 	ingest.Attach(l.Accounts, contacts)
+	if committeeGlob != "" {
+		var seats []ingest.Seat
+		if err := eachRow([]string{committeeGlob}, func(r io.Reader, path string) (*ingest.Reader[ingest.Seat], error) {
+			return ingest.Committee(r, ingest.JSONL, path, ingest.CommitteeOptions{Catalog: cat})
+		}, func(s ingest.Seat) { seats = append(seats, s) }); err != nil {
+			return nil, err
+		}
+		ingest.AttachCommittee(l.Accounts, seats)
+	}
 	err = eachRow(signalGlobs, func(r io.Reader, path string) (*ingest.Reader[scoring.Signal], error) {
 		return ingest.Signals(r, ingest.JSONL, path, nil)
 	}, func(s scoring.Signal) {

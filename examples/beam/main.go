@@ -2,13 +2,13 @@
 // is not enough: signals are keyed by account and combined with village's
 // mergeable scoring accumulator (a Beam CombineFn whose state crosses
 // workers as the accumulator's binary encoding), joined with each account's
-// contacts, and written as one result line per account. Input lines that
+// contacts and buying-committee seats, and written as one result line per account. Input lines that
 // cannot be read go to a dead-letter file with their reason.
 //
 // It runs locally on Beam's in-process prism runner:
 //
-//	go run . -generate 2000 -signals /tmp/v/signals.jsonl -contacts /tmp/v/contacts.jsonl
-//	go run . -signals '/tmp/v/signals*.jsonl' -contacts /tmp/v/contacts.jsonl \
+//	go run . -generate 2000 -signals /tmp/v/signals.jsonl -contacts /tmp/v/contacts.jsonl -committee /tmp/v/committee.jsonl
+//	go run . -signals '/tmp/v/signals*.jsonl' -contacts /tmp/v/contacts.jsonl -committee /tmp/v/committee.jsonl \
 //	    -at 2026-01-01T00:00:00Z -output /tmp/v/results.jsonl -dead_letter /tmp/v/dead.txt
 //
 // and on a cluster with Beam's own flags, no code change; see README.md.
@@ -38,6 +38,7 @@ import (
 var (
 	signalsFlag  = flag.String("signals", "signals.jsonl", "signal JSON-lines file(s): globs, comma-separated, each read as a source of its own")
 	contactsFlag = flag.String("contacts", "contacts.jsonl", "contact JSON-lines file(s), a glob")
+	committee    = flag.String("committee", "", "committee-seat JSON-lines file(s), a glob (with -generate: where to write them)")
 	output       = flag.String("output", "results.jsonl", "result file: one JSON line per account")
 	deadLetter   = flag.String("dead_letter", "dead_letter.txt", "rejected input lines with their reasons")
 	modelFile    = flag.String("model", "", "scoring model JSON (default: scoring.DefaultModel of the catalog)")
@@ -70,7 +71,7 @@ func run(ctx context.Context) error {
 		cat = &c
 	}
 	if *generate > 0 {
-		n, err := Generate(*generate, 1, *signalsFlag, *contactsFlag, *split)
+		n, err := Generate(*generate, 1, *signalsFlag, *contactsFlag, *committee, *split)
 		if err != nil {
 			return err
 		}
@@ -98,7 +99,7 @@ func run(ctx context.Context) error {
 		return scoreLocally(ctx, cat, modelJSON, at)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	if err := Build(s, Config{Signals: strings.Split(*signalsFlag, ","), Contacts: *contactsFlag, Output: *output, DeadLetter: *deadLetter,
+	if err := Build(s, Config{Signals: strings.Split(*signalsFlag, ","), Contacts: *contactsFlag, Committee: *committee, Output: *output, DeadLetter: *deadLetter,
 		ModelJSON: string(modelJSON), Catalog: string(catJSON), At: at}); err != nil {
 		return err
 	}
@@ -108,9 +109,10 @@ func run(ctx context.Context) error {
 		return err
 	}
 	c := Counters(res)
-	fmt.Printf("signal lines %d (rejected %d), contact lines %d (rejected %d), accounts scored %d, accumulator merges %d, in %v\n",
+	fmt.Printf("signal lines %d (rejected %d), contact lines %d (rejected %d), committee lines %d (rejected %d), accounts scored %d (rejected %d), accumulator merges %d, in %v\n",
 		c["signal_lines"], c["signal_lines_rejected"], c["contact_lines"], c["contact_lines_rejected"],
-		c["accounts_scored"], c["accumulator_merges"], time.Since(start).Round(time.Millisecond))
+		c["committee_lines"], c["committee_lines_rejected"], c["accounts_scored"], c["accounts_rejected"],
+		c["accumulator_merges"], time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -146,7 +148,7 @@ func scoreLocally(ctx context.Context, cat *persona.Catalog, modelJSON []byte, a
 	if err != nil {
 		return err
 	}
-	local, err := LoadLocal(cat, strings.Split(*signalsFlag, ","), *contactsFlag)
+	local, err := LoadLocal(cat, strings.Split(*signalsFlag, ","), *contactsFlag, *committee)
 	if err != nil {
 		return err
 	}

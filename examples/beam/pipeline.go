@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 type Config struct {
 	Signals    []string // globs of signal JSON-lines files (ingest's format), each read on its own
 	Contacts   string   // glob of contact JSON-lines files (ingest's format)
+	Committee  string   // glob of committee-seat JSON-lines files (ingest.Committee's format); empty: none
 	Output     string   // one result JSON line per account (ingest.WriteResults)
 	DeadLetter string   // one line per rejected input line: file kind, reason, line
 	ModelJSON  string   // a scoring.Model as JSON
@@ -50,21 +53,35 @@ type contactRow struct {
 }
 
 func rowOf(c persona.Contact) contactRow {
-	f := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Format(time.RFC3339Nano)
-	}
-	return contactRow{ID: c.ID, Account: c.Account, Persona: string(c.Persona), Title: c.Title, Joined: f(c.Joined), Left: f(c.Left)}
+	return contactRow{ID: c.ID, Account: c.Account, Persona: string(c.Persona), Title: c.Title, Joined: timeText(c.Joined), Left: timeText(c.Left)}
 }
 
 func (r contactRow) contact() persona.Contact {
-	p := func(s string) time.Time {
-		t, _ := time.Parse(time.RFC3339Nano, s) // written by rowOf: always valid or empty
-		return t
+	return persona.Contact{ID: r.ID, Account: r.Account, Persona: persona.ID(r.Persona), Title: r.Title,
+		Joined: parseTimeText(r.Joined), Left: parseTimeText(r.Left)}
+}
+
+// timeText writes a time for a row: RFC 3339 with nanoseconds, empty for zero.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return persona.Contact{ID: r.ID, Account: r.Account, Persona: persona.ID(r.Persona), Title: r.Title, Joined: p(r.Joined), Left: p(r.Left)}
+	return t.Format(time.RFC3339Nano)
+}
+
+// parseTimeText reads what timeText wrote.
+func parseTimeText(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s) // written by timeText: always valid or empty
+	return t
+}
+
+// catalogFrom decodes a catalog given to a step as JSON.
+func catalogFrom(catalogJSON string) (*persona.Catalog, error) {
+	var cat persona.Catalog
+	if err := json.Unmarshal([]byte(catalogJSON), &cat); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return &cat, nil
 }
 
 // scorerCache compiles each (model, catalog) once per worker process.
@@ -75,15 +92,15 @@ func scorerFor(modelJSON, catalogJSON string) (*scoring.Scorer, error) {
 	if s, ok := scorerCache.Load(key); ok {
 		return s.(*scoring.Scorer), nil
 	}
-	var cat persona.Catalog
-	if err := json.Unmarshal([]byte(catalogJSON), &cat); err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+	cat, err := catalogFrom(catalogJSON)
+	if err != nil {
+		return nil, err
 	}
 	m, err := ingest.ReadModel(bytes.NewReader([]byte(modelJSON)))
 	if err != nil {
 		return nil, err
 	}
-	s, err := scoring.Compile(m, &cat)
+	s, err := scoring.Compile(m, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +126,9 @@ var (
 	signalRejected    = beam.NewCounter("village", "signal_lines_rejected")
 	contactLines      = beam.NewCounter("village", "contact_lines")
 	contactRejected   = beam.NewCounter("village", "contact_lines_rejected")
+	seatLines         = beam.NewCounter("village", "committee_lines")
+	seatRejected      = beam.NewCounter("village", "committee_lines_rejected")
+	accountsRejected  = beam.NewCounter("village", "accounts_rejected")
 	accumulatorMerges = beam.NewCounter("village", "accumulator_merges")
 	accountsScored    = beam.NewCounter("village", "accounts_scored")
 )
@@ -138,13 +158,9 @@ type parseContactFn struct {
 	cat     *persona.Catalog
 }
 
-func (f *parseContactFn) Setup() error {
-	var cat persona.Catalog
-	if err := json.Unmarshal([]byte(f.Catalog), &cat); err != nil {
-		return err
-	}
-	f.cat = &cat
-	return nil
+func (f *parseContactFn) Setup() (err error) {
+	f.cat, err = catalogFrom(f.Catalog)
+	return err
 }
 
 func (f *parseContactFn) ProcessElement(ctx context.Context, line string, emit func(string, contactRow), dead func(string)) {
@@ -156,6 +172,48 @@ func (f *parseContactFn) ProcessElement(ctx context.Context, line string, emit f
 		return
 	}
 	emit(c.Account, rowOf(c))
+}
+
+// seatRow is a committee seat as it travels between workers.
+type seatRow struct {
+	Account, Kind, Persona, Contact, Role, From, Until, Note string
+	Weight                                                   float64
+}
+
+func seatRowOf(s ingest.Seat) seatRow {
+	return seatRow{Account: s.Account, Kind: string(s.Kind), Persona: string(s.Persona), Contact: s.Contact,
+		Role: s.Role.String(), From: timeText(s.From), Until: timeText(s.Until), Note: s.Note, Weight: s.Weight}
+}
+
+func (r seatRow) seat() persona.Seat {
+	s := persona.Seat{Kind: persona.SeatKind(r.Kind), Persona: persona.ID(r.Persona), Contact: r.Contact,
+		From: parseTimeText(r.From), Until: parseTimeText(r.Until), Note: r.Note, Weight: r.Weight}
+	s.Role.UnmarshalText([]byte(r.Role)) // written by seatRowOf from a valid role
+	return s
+}
+
+// parseSeatFn turns committee lines into (account, seat) pairs; a line that
+// does not parse (or names a persona the catalog does not know) goes to the
+// dead letters.
+type parseSeatFn struct {
+	Catalog string
+	cat     *persona.Catalog
+}
+
+func (f *parseSeatFn) Setup() (err error) {
+	f.cat, err = catalogFrom(f.Catalog)
+	return err
+}
+
+func (f *parseSeatFn) ProcessElement(ctx context.Context, line string, emit func(string, seatRow), dead func(string)) {
+	seatLines.Inc(ctx, 1)
+	s, err := ingest.SeatFromJSON(line, f.cat)
+	if err != nil {
+		seatRejected.Inc(ctx, 1)
+		dead(fmt.Sprintf("committee\t%v\t%s", err, line))
+		return
+	}
+	emit(s.Account, seatRowOf(s))
 }
 
 // accum is the combine state: village's scoring.Accumulator, and how many
@@ -260,7 +318,9 @@ func (f *scoreFn) MergeAccumulators(a, b accum) (accum, error) {
 func (f *scoreFn) ExtractOutput(a accum) ([]byte, error) { return encodeAccum(a) }
 
 // finishFn joins an account's accumulated signals with its contacts and
-// writes the account's result line.
+// committee seats and writes the account's result line. An account that
+// cannot be scored (a committee seat in force that cannot be applied, a
+// contact listed twice) goes to the dead letters with the reason.
 type finishFn struct {
 	Model, Catalog, At string
 	scorer             *scoring.Scorer
@@ -273,12 +333,20 @@ func (f *finishFn) Setup() error {
 	return err
 }
 
-func (f *finishFn) ProcessElement(ctx context.Context, account string, states func(*[]byte) bool, contacts func(*contactRow) bool, emit func(string)) error {
+func (f *finishFn) ProcessElement(ctx context.Context, account string, states func(*[]byte) bool, contacts func(*contactRow) bool,
+	seats func(*seatRow) bool, emit func(string), dead func(string)) error {
 	acct := persona.Account{ID: account}
 	var row contactRow
 	for contacts(&row) {
 		acct.Contacts = append(acct.Contacts, row.contact())
 	}
+	var seat seatRow
+	for seats(&seat) {
+		acct.Committee = append(acct.Committee, seat.seat())
+	}
+	// The join gathers seats in no particular order; a canonical one keeps
+	// Result.Committee, and any error naming a seat, the same every run.
+	slices.SortFunc(acct.Committee, persona.CompareSeats)
 	acc := f.scorer.NewAccumulator(account, f.at)
 	var data []byte
 	for states(&data) {
@@ -299,6 +367,11 @@ func (f *finishFn) ProcessElement(ctx context.Context, account string, states fu
 		}
 	}
 	r, err := acc.Result(acct)
+	if errors.Is(err, persona.ErrInvalidSeat) || errors.Is(err, scoring.ErrDuplicateContact) {
+		accountsRejected.Inc(ctx, 1)
+		dead(fmt.Sprintf("accounts\t%v\t%s", err, account))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -316,12 +389,15 @@ func init() {
 	register.DoFn4x0[context.Context, string, func(string, signalRow), func(string)](&parseSignalFn{})
 	register.DoFn4x0[context.Context, string, func(string, contactRow), func(string)](&parseContactFn{})
 	register.Combiner3[accum, signalRow, []byte](&scoreFn{})
-	register.DoFn5x1[context.Context, string, func(*[]byte) bool, func(*contactRow) bool, func(string), error](&finishFn{})
+	register.DoFn4x0[context.Context, string, func(string, seatRow), func(string)](&parseSeatFn{})
+	register.DoFn7x1[context.Context, string, func(*[]byte) bool, func(*contactRow) bool, func(*seatRow) bool, func(string), func(string), error](&finishFn{})
 	register.Emitter2[string, signalRow]()
 	register.Emitter2[string, contactRow]()
+	register.Emitter2[string, seatRow]()
 	register.Emitter1[string]()
 	register.Iter1[[]byte]()
 	register.Iter1[contactRow]()
+	register.Iter1[seatRow]()
 }
 
 // Build adds the scoring pipeline to the root scope s.
@@ -344,11 +420,17 @@ func Build(s beam.Scope, cfg Config) error {
 	contactLines := textio.Read(s.Scope("contacts"), cfg.Contacts)
 	contacts, deadContacts := beam.ParDo2(s, &parseContactFn{Catalog: cfg.Catalog}, contactLines)
 
+	seatLines := beam.CreateList(s.Scope("no committee"), []string{})
+	if cfg.Committee != "" {
+		seatLines = textio.Read(s.Scope("committee"), cfg.Committee)
+	}
+	seats, deadSeats := beam.ParDo2(s, &parseSeatFn{Catalog: cfg.Catalog}, seatLines)
+
 	states := beam.CombinePerKey(s, &scoreFn{Model: cfg.ModelJSON, Catalog: cfg.Catalog, At: at}, signals)
-	joined := beam.CoGroupByKey(s, states, contacts)
-	results := beam.ParDo(s, &finishFn{Model: cfg.ModelJSON, Catalog: cfg.Catalog, At: at}, joined)
+	joined := beam.CoGroupByKey(s, states, contacts, seats)
+	results, deadAccounts := beam.ParDo2(s, &finishFn{Model: cfg.ModelJSON, Catalog: cfg.Catalog, At: at}, joined)
 
 	textio.Write(s, cfg.Output, results)
-	textio.Write(s, cfg.DeadLetter, beam.Flatten(s, deadSignals, deadContacts))
+	textio.Write(s, cfg.DeadLetter, beam.Flatten(s, deadSignals, deadContacts, deadSeats, deadAccounts))
 	return nil
 }

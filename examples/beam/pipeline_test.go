@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,18 +76,22 @@ func appendLines(t *testing.T, path string, lines ...string) {
 
 // The pipeline on prism must give, account by account, what ScoreAll gives
 // on the same data, with the signals shuffled and split across files so that
-// Beam combines them in pieces and merges the pieces; and every input line
-// must be scored or dead-lettered with a reason.
+// Beam combines them in pieces and merges the pieces, and the accounts'
+// committees joined in; and every input line must be scored or
+// dead-lettered with a reason.
 func TestPipelineMatchesScoreAll(t *testing.T) {
 	dir := t.TempDir()
-	sigPath, conPath := filepath.Join(dir, "signals.jsonl"), filepath.Join(dir, "contacts.jsonl")
-	if _, err := Generate(3000, 7, sigPath, conPath, 3); err != nil {
+	sigPath, conPath, seatPath := filepath.Join(dir, "signals.jsonl"), filepath.Join(dir, "contacts.jsonl"), filepath.Join(dir, "committee.jsonl")
+	if _, err := Generate(3000, 7, sigPath, conPath, seatPath, 3); err != nil {
 		t.Fatal(err)
 	}
 	part := filepath.Join(dir, "signals-1.jsonl")
 	appendLines(t, part, `not json`, `{"account":"acct-00001","contact":"x","metric":"nps","at":"2025-12-01"}`,
 		`{"contact":"x","metric":"nps","value":3,"at":"2025-12-01"}`)
 	appendLines(t, conPath, `{"id":"ghost","account":"acct-00001","persona":"wizard"}`)
+	appendLines(t, seatPath, `{"account":"acct-00002","kind":"veto","persona":"wizard"}`, `{"account":"acct-00002","kind":"boss"}`,
+		// Valid lines that leave acct-00003 unscorable: two weights for one persona in force at once.
+		`{"account":"acct-00003","kind":"weight","persona":"cio","weight":1}`, `{"account":"acct-00003","kind":"weight","persona":"cio","weight":2}`)
 
 	cat := persona.B2B()
 	model := scoring.DefaultModel(cat)
@@ -95,6 +101,7 @@ func TestPipelineMatchesScoreAll(t *testing.T) {
 	cfg := Config{
 		Signals:    []string{filepath.Join(dir, "signals-0.jsonl"), part, filepath.Join(dir, "signals-2.jsonl")},
 		Contacts:   conPath,
+		Committee:  seatPath,
 		Output:     filepath.Join(dir, "results.jsonl"),
 		DeadLetter: filepath.Join(dir, "dead.txt"),
 		ModelJSON:  string(modelJSON), Catalog: string(catJSON), At: at,
@@ -115,10 +122,13 @@ func TestPipelineMatchesScoreAll(t *testing.T) {
 		in += len(readLines(t, f))
 	}
 	dead := readLines(t, cfg.DeadLetter)
-	if counters["signal_lines"] != int64(in) || counters["signal_lines_rejected"] != 3 || counters["contact_lines_rejected"] != 1 || len(dead) != 4 {
+	if counters["signal_lines"] != int64(in) || counters["signal_lines_rejected"] != 3 || counters["contact_lines_rejected"] != 1 ||
+		counters["committee_lines"] != int64(len(readLines(t, seatPath))) || counters["committee_lines_rejected"] != 2 ||
+		counters["accounts_rejected"] != 1 || len(dead) != 7 {
 		t.Errorf("lines: %d in, counters %v, %d dead letters", in, counters, len(dead))
 	}
-	for _, want := range []string{"not a JSON object", "value: missing value", "no account", `unknown persona "wizard"`} {
+	for _, want := range []string{"not a JSON object", "value: missing value", "no account", `unknown persona "wizard"`,
+		`unknown seat kind "boss"`, "accounts\tscoring: account \"acct-00003\""} {
 		if !strings.Contains(strings.Join(dead, "\n"), want) {
 			t.Errorf("no dead letter says %q:\n%s", want, strings.Join(dead, "\n"))
 		}
@@ -128,21 +138,39 @@ func TestPipelineMatchesScoreAll(t *testing.T) {
 	}
 
 	// The same data through ScoreAll.
-	local, err := LoadLocal(cat, cfg.Signals, cfg.Contacts)
+	local, err := LoadLocal(cat, cfg.Signals, cfg.Contacts, cfg.Committee)
 	if err != nil {
 		t.Fatal(err)
 	}
 	scorer, _ := scoring.Compile(model, cat)
-	want := map[string]resultLine{}
-	for r, err := range scorer.ScoreAll(context.Background(), local.All(), at, nil) {
-		if err != nil {
-			t.Fatal(err)
+	scoreAll := func(accounts iter.Seq2[persona.Account, []scoring.Signal]) map[string]resultLine {
+		out := map[string]resultLine{}
+		for r, err := range scorer.ScoreAll(context.Background(), accounts, at, nil) {
+			if errors.Is(err, persona.ErrInvalidSeat) {
+				continue // dead-lettered by the pipeline
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf strings.Builder
+			ingest.WriteResults(&buf, ingest.JSONL, func(yield func(scoring.Result) bool) { yield(r) })
+			var line resultLine
+			json.Unmarshal([]byte(buf.String()), &line)
+			out[r.Account] = line
 		}
-		var buf strings.Builder
-		ingest.WriteResults(&buf, ingest.JSONL, func(yield func(scoring.Result) bool) { yield(r) })
-		var line resultLine
-		json.Unmarshal([]byte(buf.String()), &line)
-		want[r.Account] = line
+		return out
+	}
+	want := scoreAll(local.All())
+	withoutCommittees := scoreAll(func(yield func(persona.Account, []scoring.Signal) bool) {
+		for a, sigs := range local.All() {
+			a.Committee = nil
+			if !yield(a, sigs) {
+				return
+			}
+		}
+	})
+	if cmp.Equal(want, withoutCommittees, scoringtest.CompareOptions(1e-9)) {
+		t.Error("no account's result depends on its committee: the test would pass if the pipeline dropped them")
 	}
 
 	got := map[string]resultLine{}
