@@ -113,3 +113,29 @@ func mustTime(s string) time.Time {
 	}
 	return t
 }
+
+// Columns beyond the account's own are its traits, for a fit profile; a
+// renamed column is not one.
+func TestAccountsReadTraits(t *testing.T) {
+	const file = "customer,name,industry,employees,segment\nacme,Acme,banking,1200,enterprise\nbeta,Beta,,,smb\n"
+	r, err := ingest.Accounts(strings.NewReader(file), ingest.CSV, "accounts.csv", ingest.Columns{"id": "customer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Collect()
+	want := []persona.Account{
+		{ID: "acme", Name: "Acme", Segment: "enterprise", Traits: map[string]string{"industry": "banking", "employees": "1200"}},
+		{ID: "beta", Name: "Beta", Segment: "smb"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("CSV (-want +got):\n%s", d)
+	}
+	const lines = `{"id":"acme","industry":"banking","employees":1200,"segment":"enterprise","name":"Acme"}` + "\n"
+	r, err = ingest.Accounts(strings.NewReader(lines), ingest.JSONL, "accounts.jsonl", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want[:1], r.Collect()); d != "" {
+		t.Errorf("JSON lines (-want +got):\n%s", d)
+	}
+}

@@ -95,9 +95,11 @@ type record struct {
 
 // records streams the rows of r. For CSV the first row is the header, and
 // names maps the caller's logical column names to the header's (so columns
-// can be renamed); for JSON lines each line is an object whose keys are the
-// logical names and whose values are strings, numbers or null.
-func records(r io.Reader, format Format, file string, required []string, names map[string]string) (iter.Seq[record], error) {
+// can be renamed); with others, the header's other columns are kept too,
+// under their own names. For JSON lines each line is an object whose keys
+// are the logical names (and any others) and whose values are strings,
+// numbers or null.
+func records(r io.Reader, format Format, file string, required []string, names map[string]string, others bool) (iter.Seq[record], error) {
 	switch format {
 	case CSV:
 		cr := csv.NewReader(r)
@@ -115,6 +117,17 @@ func records(r io.Reader, format Format, file string, required []string, names m
 		for logical, actual := range names {
 			if i, ok := index[actual]; ok {
 				col[logical] = i
+			}
+		}
+		if others {
+			mapped := map[int]bool{}
+			for _, i := range col {
+				mapped[i] = true
+			}
+			for name, i := range index {
+				if _, taken := col[name]; !mapped[i] && !taken && name != "" {
+					col[name] = i
+				}
 			}
 		}
 		for _, req := range required {

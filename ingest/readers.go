@@ -5,6 +5,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/villagecx/village/persona"
@@ -77,7 +78,13 @@ func (c Columns) names(logical []string) map[string]string {
 }
 
 func newReader[T any](r io.Reader, format Format, file string, cols Columns, logical, required []string, parse func(record) (T, string, string)) (*Reader[T], error) {
-	rows, err := records(r, format, file, required, cols.names(logical))
+	return newReaderOthers(r, format, file, cols, logical, required, false, parse)
+}
+
+// newReaderOthers is newReader keeping, with others, the columns beyond
+// the logical ones.
+func newReaderOthers[T any](r io.Reader, format Format, file string, cols Columns, logical, required []string, others bool, parse func(record) (T, string, string)) (*Reader[T], error) {
+	rows, err := records(r, format, file, required, cols.names(logical), others)
 	if err != nil {
 		return nil, err
 	}
@@ -154,12 +161,21 @@ func SignalFromJSON(line string) (scoring.Signal, error) {
 }
 
 // Accounts reads accounts with columns id, name, segment, arr and renewal
-// (id required). Contacts are read separately (see Contacts) and attached
-// with Attach.
+// (id required); every other column (or JSON key) with a value is one of
+// the account's Traits (industry, employees...), for a persona.FitProfile.
+// Contacts are read separately (see Contacts) and attached with Attach.
 func Accounts(r io.Reader, format Format, file string, cols Columns) (*Reader[persona.Account], error) {
 	logical := []string{"id", "name", "segment", "arr", "renewal"}
-	return newReader(r, format, file, cols, logical, []string{"id"}, func(rec record) (persona.Account, string, string) {
+	return newReaderOthers(r, format, file, cols, logical, []string{"id"}, true, func(rec record) (persona.Account, string, string) {
 		a := persona.Account{ID: rec.fields["id"], Name: rec.fields["name"], Segment: rec.fields["segment"]}
+		for k, v := range rec.fields {
+			if v != "" && !slices.Contains(logical, k) {
+				if a.Traits == nil {
+					a.Traits = map[string]string{}
+				}
+				a.Traits[k] = v
+			}
+		}
 		if a.ID == "" {
 			return a, "id", "missing value"
 		}

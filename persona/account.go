@@ -66,6 +66,10 @@ type Account struct {
 	Renewal   time.Time `json:"renewal,omitzero"`
 	Contacts  []Contact `json:"contacts,omitempty"`
 	Committee []Seat    `json:"committee,omitempty"`
+	// Traits are the account's characteristics and firmographics (industry,
+	// employees, region, stack...), by name, as text; a FitProfile reads
+	// them. Characteristics, not problems.
+	Traits map[string]string `json:"traits,omitempty"`
 }
 
 // ActiveAt iterates over the contacts active at time t, in the order of

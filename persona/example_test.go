@@ -81,3 +81,50 @@ func ExampleTitleMapper_Map() {
 	// Senior DevOps Engineer -> tech-expert  matched by a rule: true
 	// Receptionist           -> (unmapped)   matched by a rule: false
 }
+
+func ExampleFitProfile_Fit() {
+	icp := persona.FitProfile{
+		Rules: []persona.FitRule{
+			{Trait: "industry", Is: []string{"banking", "insurance"}, Points: 2, Reason: "regulated industry"},
+			{Trait: "employees", AtLeast: new(500.0), Points: 1, Reason: "500+ employees"},
+			{Trait: persona.TraitSegment, Is: []string{"smb"}, Points: -2, Reason: "self-serve segment"},
+		},
+		Good: 2,
+		Poor: -1,
+	}
+	for _, a := range []persona.Account{
+		{ID: "bank", Segment: "enterprise", Traits: map[string]string{"industry": "Banking", "employees": "4200"}},
+		{ID: "shop", Segment: "smb", Traits: map[string]string{"industry": "retail"}},
+	} {
+		fmt.Printf("%s: %s\n", a.ID, icp.Fit(&a))
+	}
+	// Output:
+	// bank: fit good (+3.0): regulated industry (+2); 500+ employees (+1)
+	// shop: fit poor (-2.0): self-serve segment (-2); not known: employees
+}
+
+func ExampleAccount_VetoAt() {
+	cat := persona.B2B()
+	acct := persona.Account{ID: "acme", Committee: []persona.Seat{
+		{Kind: persona.SeatVeto, Persona: persona.Procurement, Note: "MSA requires procurement sign-off"},
+		{Kind: persona.SeatNoVeto, Persona: persona.FinanceExecutive, Note: "budget pre-approved"},
+	}}
+	if err := acct.Validate(cat); err != nil {
+		fmt.Println(err)
+		return
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range []persona.ID{persona.FinanceExecutive, persona.Procurement, persona.Security} {
+		veto, _ := acct.VetoAt(cat, p, now)
+		fmt.Printf("%-13s veto %v\n", p, veto)
+	}
+	for s := range acct.SeatsAt(now) {
+		fmt.Println(s)
+	}
+	// Output:
+	// finance-exec  veto false
+	// procurement   veto true
+	// security      veto true
+	// procurement holds a veto (MSA requires procurement sign-off)
+	// finance-exec holds no veto (budget pre-approved)
+}

@@ -3,7 +3,9 @@ package sampling_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
+	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/sampling"
 )
 
@@ -97,4 +99,33 @@ func ExampleNPSAdjustedWald() {
 	lo, hi := e.CI(0.95)
 	fmt.Printf("NPS %+.1f (95%% CI %+.1f to %+.1f)\n", 100*e.Value, 100*lo, 100*hi)
 	// Output: NPS +12.5 (95% CI -38.7 to +63.7)
+}
+
+// A frame stratified by persona and by customer fit, so that the survey
+// spends its effort on the decision makers of accounts that fit the ideal
+// customer profile, and hears the poor fits apart.
+func ExampleFrameFromAccounts_byFit() {
+	icp := persona.FitProfile{Rules: []persona.FitRule{
+		{Trait: "industry", Is: []string{"banking"}, Points: 1, Reason: "regulated industry"},
+		{Trait: "industry", Is: []string{"retail"}, Points: -1, Reason: "buys on price"},
+	}, Good: 1, Poor: -1}
+	accounts := []persona.Account{
+		{ID: "bank", Traits: map[string]string{"industry": "banking"}, Contacts: []persona.Contact{
+			{ID: "b1", Persona: persona.FinanceExecutive}, {ID: "b2", Persona: persona.EndUser}, {ID: "b3", Persona: persona.EndUser}}},
+		{ID: "shop", Traits: map[string]string{"industry": "retail"}, Contacts: []persona.Contact{
+			{ID: "s1", Persona: persona.EndUser}}},
+		{ID: "new", Contacts: []persona.Contact{{ID: "n1", Persona: persona.EndUser}}},
+	}
+	byFit := func(a *persona.Account, c *persona.Contact) string {
+		return string(c.Persona) + "/" + string(icp.Class(a))
+	}
+	frame := sampling.FrameFromAccounts(accounts, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), byFit, nil, nil)
+	for _, st := range sampling.Strata(frame) {
+		fmt.Printf("%-20s %d\n", st.Key, st.Size)
+	}
+	// Output:
+	// end-user/good        2
+	// end-user/poor        1
+	// end-user/unknown     1
+	// finance-exec/good    1
 }

@@ -291,6 +291,14 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 			add(path+".points", ev.Points, fmt.Errorf("%w: want -100..100", ErrInvalidValue))
 		}
 	}
+	if ft := model.Fit; ft != nil {
+		if err := ft.Profile.Validate(); err != nil {
+			add("fit.profile", len(ft.Profile.Rules), fmt.Errorf("%w: %w", ErrInvalidValue, err))
+		}
+		if !finite(ft.Points) || math.Abs(ft.Points) > 100 {
+			add("fit.points", ft.Points, fmt.Errorf("%w: want -100..100", ErrInvalidValue))
+		}
+	}
 	if len(model.Bands) == 0 || model.Bands[0].Min != 0 {
 		add("bands", len(model.Bands), ErrBandOrder)
 	}
@@ -432,6 +440,21 @@ func cloneModel(m Model) Model {
 	m.Events = slices.Clone(m.Events)
 	if m.SoftVeto != nil {
 		m.SoftVeto = new(*m.SoftVeto)
+	}
+	if m.Fit != nil {
+		ft := *m.Fit
+		ft.Profile.Rules = slices.Clone(ft.Profile.Rules)
+		for i := range ft.Profile.Rules {
+			r := &ft.Profile.Rules[i]
+			r.Is = slices.Clone(r.Is)
+			if r.AtLeast != nil {
+				r.AtLeast = new(*r.AtLeast)
+			}
+			if r.Below != nil {
+				r.Below = new(*r.Below)
+			}
+		}
+		m.Fit = &ft
 	}
 	return m
 }

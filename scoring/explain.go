@@ -87,6 +87,8 @@ func (t *Term) describe() string {
 		return fmt.Sprintf("%s left %.0f days ago", t.who(), days)
 	case TermJoinedUnheard:
 		return fmt.Sprintf("%s joined %.0f days ago and is not heard yet", t.who(), days)
+	case TermFit:
+		return fmt.Sprintf("customer fit: fit score %+g", t.FitScore)
 	case TermClamp:
 		return "kept within 0..100"
 	}

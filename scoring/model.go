@@ -198,6 +198,17 @@ type Model struct {
 	// Events are relationship events read from contact tenure, each worth a
 	// fixed number of points when it happened within its window.
 	Events []Event `json:"events,omitempty"`
+	// Fit, if set, moves the score with the account's fit to an ideal
+	// customer profile (persona.FitProfile over Account.Traits).
+	Fit *FitTerm `json:"fit,omitempty"`
+}
+
+// FitTerm gives an account Points for each point of its fit score under
+// Profile: how much who the customer is (not how they feel) says about the
+// renewal. calibrate sizes it (Options.Fit).
+type FitTerm struct {
+	Profile persona.FitProfile `json:"profile"`
+	Points  float64            `json:"points"`
 }
 
 // NPSForm is how NPS answers are mapped to 0..100.

@@ -69,6 +69,7 @@ const (
 	TermSoftVeto      TermKind = "soft-veto"                  // Model.SoftVeto, for one veto persona
 	TermLeft          TermKind = TermKind(EventLeft)          // Model.Events: a contact of the persona left
 	TermJoinedUnheard TermKind = TermKind(EventJoinedUnheard) // Model.Events: a contact joined and is not heard yet
+	TermFit           TermKind = "fit"                        // Model.Fit: the account's fit to the ideal customer profile
 	TermClamp         TermKind = "clamp"                      // what kept the score within 0..100
 )
 
@@ -83,8 +84,10 @@ type Term struct {
 	Age Duration `json:"age,omitempty"`
 	// Under is, for the soft veto, how far the persona's raw mean is below
 	// the threshold.
-	Under  float64 `json:"under,omitempty"`
-	Points float64 `json:"points"`
+	Under float64 `json:"under,omitempty"`
+	// FitScore is, for the fit term, the account's fit score.
+	FitScore float64 `json:"fit_score,omitempty"`
+	Points   float64 `json:"points"`
 }
 
 // Result is an account's health score with its explanation.

@@ -215,6 +215,11 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 	}
 
 	s.events(dst, ws, acct, at)
+	if ft := s.model.Fit; ft != nil {
+		if fit := ft.Profile.Score(acct); fit != 0 && ft.Points != 0 {
+			dst.Terms = append(dst.Terms, Term{Kind: TermFit, FitScore: fit, Points: ft.Points * fit})
+		}
+	}
 	s.combine(dst, ws, v)
 	if len(dst.Dropped) > 1 {
 		slices.SortFunc(dst.Dropped, compareDropped)

@@ -152,6 +152,8 @@ const (
 //     catalog's effective weights), capped by an unhappy veto holder;
 //   - a champion who left within ChampionWindow before the decision lowers
 //     the log-odds by ChampionLeft: the relationship lost its advocate;
+//   - with a FitEffect, each point of the account's fit to FitProfile adds
+//     FitEffect to the log-odds;
 //   - a veto holder in the account at the decision (by the catalog, or by
 //     the account's committee then) who feels below KillBelow kills the
 //     renewal alone, nine times in ten.
@@ -164,6 +166,10 @@ func (b *Base) RenewalProbability(i int) float64 {
 			logit -= ChampionLeft
 			break
 		}
+	}
+	if b.FitEffect != 0 {
+		fit := FitProfile()
+		logit += b.FitEffect * fit.Score(acct)
 	}
 	p := 1 / (1 + math.Exp(-logit))
 	for _, c := range acct.Contacts {

@@ -14,6 +14,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -44,7 +45,32 @@ type Config struct {
 	// the economic buyer, sponsor and champion named on contacts. The truth
 	// and the renewals follow the committee's vetoes and weights.
 	Committees bool
+	// Traits, when true, gives accounts firmographic traits (industry,
+	// employees) from a random stream of their own, for FitProfile.
+	Traits bool
+	// FitEffect is how much an account's fit to FitProfile moves its
+	// renewal: the log-odds of renewing gain FitEffect per fit point. It
+	// needs Traits; 0 means fit does not matter.
+	FitEffect float64
 }
+
+// FitProfile is the ideal customer profile the simulation's renewals
+// follow (Config.FitEffect): regulated industries and larger companies fit,
+// retail and very small companies do not.
+func FitProfile() persona.FitProfile {
+	return persona.FitProfile{
+		Rules: []persona.FitRule{
+			{Trait: "industry", Is: []string{"banking", "insurance", "healthcare"}, Points: 1, Reason: "regulated industry: needs the audit trail"},
+			{Trait: "industry", Is: []string{"retail"}, Points: -1, Reason: "retail: buys on price"},
+			{Trait: "employees", AtLeast: new(1000.0), Points: 1, Reason: "1,000+ employees"},
+			{Trait: "employees", Below: new(50.0), Points: -1, Reason: "under 50 employees"},
+		},
+		Good: 1,
+		Poor: -1,
+	}
+}
+
+var industries = [...]string{"banking", "insurance", "healthcare", "retail", "software", "manufacturing", "logistics"}
 
 // DefaultContactsPerPersona returns the mean contacts per persona of a small
 // account in the B2B catalog: a crowd of end users and technicians, a handful
@@ -99,11 +125,13 @@ type Truth struct {
 
 // Base is a generated customer base. Accounts and Truth are parallel.
 type Base struct {
-	Catalog  *persona.Catalog
-	Start    time.Time
-	End      time.Time
-	Accounts []persona.Account
-	Truth    []Truth
+	// FitEffect is the Config's: what fit does to renewal.
+	FitEffect float64
+	Catalog   *persona.Catalog
+	Start     time.Time
+	End       time.Time
+	Accounts  []persona.Account
+	Truth     []Truth
 }
 
 // Generate builds a base from cfg. It fails only on an invalid Config.
@@ -112,11 +140,12 @@ func Generate(cfg Config) (*Base, error) {
 		return nil, err
 	}
 	b := &Base{
-		Catalog:  cfg.Catalog,
-		Start:    cfg.Start,
-		End:      cfg.End,
-		Accounts: make([]persona.Account, cfg.Accounts),
-		Truth:    make([]Truth, cfg.Accounts),
+		FitEffect: cfg.FitEffect,
+		Catalog:   cfg.Catalog,
+		Start:     cfg.Start,
+		End:       cfg.End,
+		Accounts:  make([]persona.Account, cfg.Accounts),
+		Truth:     make([]Truth, cfg.Accounts),
 	}
 	for i := range cfg.Accounts {
 		b.Accounts[i], b.Truth[i] = genAccount(&cfg, i)
@@ -158,6 +187,9 @@ func (cfg *Config) normalise() error {
 	}
 	if !cfg.Start.Before(cfg.End) {
 		return fmt.Errorf("villagesim: Start %v is not before End %v", cfg.Start, cfg.End)
+	}
+	if cfg.FitEffect != 0 && !cfg.Traits {
+		return fmt.Errorf("villagesim: FitEffect %v needs Traits", cfg.FitEffect)
 	}
 	if cfg.ContactsPerPersona == nil {
 		cfg.ContactsPerPersona = DefaultContactsPerPersona()
@@ -219,6 +251,14 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 	}
 	if cfg.Committees {
 		acct.Committee = drawCommittee(cfg, i, &acct)
+	}
+	if cfg.Traits {
+		trng := rand.New(rand.NewPCG(cfg.Seed^0x747261697473, uint64(i)))
+		employees := math.Round(20 * seg.scale * seg.scale * math.Exp(1.2*trng.NormFloat64()))
+		acct.Traits = map[string]string{
+			"industry":  industries[trng.IntN(len(industries))],
+			"employees": strconv.FormatFloat(max(employees, 1), 'f', 0, 64),
+		}
 	}
 	weights, total := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
 	for pi := range truth.Persona {

@@ -41,6 +41,10 @@ type Options struct {
 	// Src drives the fold assignment; nil means a fixed PCG seed, so the
 	// report is the same every run.
 	Src rand.Source
+	// Fit, if set, adds the accounts' fit score under this ideal customer
+	// profile to the features (and to the plain logistic yardstick's), and
+	// the fitted model carries it as a scoring.FitTerm.
+	Fit *persona.FitProfile
 }
 
 // PenaltyGrid holds the ridge penalties Calibrate chooses from when
@@ -204,7 +208,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	for i := range all {
 		all[i] = i
 	}
-	design, err := features(scorer, data, baseScores, o.Lead)
+	design, err := features(scorer, data, baseScores, o.Lead, o.Fit)
 	if err != nil {
 		return nil, err
 	}
@@ -378,15 +382,17 @@ func (r *Report) String() string {
 	for _, e := range r.Evaluations {
 		b = fmt.Appendf(b, "  %-30s %6.3f %7.4f %8.4f\n", e.Name, e.AUC, e.Brier, e.LogLoss)
 	}
-	b = fmt.Appendf(b, "\nWhat moves renewal, largest effect first (log-odds per 50 points of a mean or of a veto\nholder's shortfall, or for a departure), and what the calibrated model makes of it:\n")
+	b = fmt.Appendf(b, "\nWhat moves renewal, largest effect first (log-odds per 50 points of a mean or of a veto\nholder's shortfall, for a departure, or per fit point), and what the calibrated model makes of it:\n")
 	b = fmt.Appendf(b, "  %-36s %7s %6s %6s %8s\n", "feature", "effect", "SE", "heard", "in model")
 	for _, e := range r.Effects {
 		inModel := fmt.Sprintf("%.1f%%", 100*e.Weight)
-		switch {
-		case e.Metric == "" && e.Persona == "": // the soft veto: points lost per point under
+		switch e.Kind {
+		case EffectSoftVeto: // points lost per point under
 			inModel = fmt.Sprintf("%+.2f/pt", -e.Points)
-		case e.Metric == "":
+		case EffectDeparture:
 			inModel = fmt.Sprintf("%+.1f pt", e.Points)
+		case EffectFit:
+			inModel = fmt.Sprintf("%+.1f/fit", e.Points)
 		}
 		heard := ""
 		if e.Metric != "" {

@@ -26,6 +26,7 @@ const (
 	colHeard                      // 1 when the persona was heard at all
 	colDeparted                   // 1 when a contact of the persona left within departureWindow before the cut-off
 	colHinge                      // the sum over veto personas heard of max(0, threshold - raw mean)/50
+	colFit                        // the account's fit score under Options.Fit
 )
 
 // column is one feature: its kind, and the persona, metric or threshold it is of.
@@ -44,6 +45,8 @@ func (c column) String() string {
 		return fmt.Sprintf("%s heard", c.persona)
 	case colDeparted:
 		return fmt.Sprintf("%s left within %d days", c.persona, int(departureWindow/(24*time.Hour)))
+	case colFit:
+		return "fit to the ideal customer profile"
 	default:
 		return fmt.Sprintf("veto holders below %.0f", c.threshold)
 	}
@@ -53,7 +56,15 @@ func (c column) String() string {
 type design struct {
 	cols  []column
 	rows  [][]float64
-	heard map[column]int // for colMean columns: the accounts where the persona was heard on the metric
+	heard map[column]int      // for colMean columns: the accounts where the persona was heard on the metric
+	fit   *persona.FitProfile // the profile of the colFit column, if any
+}
+
+// inModel reports whether the calibrated model, with the soft veto's
+// threshold t, uses column c: every feature but the heard indicators and
+// the other thresholds' hinges.
+func inModel(c column, t float64) bool {
+	return c.kind == colMean || c.kind == colDeparted || c.kind == colFit || (c.kind == colHinge && c.threshold == t)
 }
 
 // features builds, for every account as of its cut-off (At - lead), every
@@ -61,8 +72,9 @@ type design struct {
 // each metric shrunk toward the model's prior; whether each persona was
 // heard; whether a champion or an executive left in the 120 days before;
 // and the soft-veto hinge at each threshold of hingeGrid, from the veto
-// personas' raw means in results (the base model's results at the cut-off).
-func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead time.Duration) (*design, error) {
+// personas' raw means in results (the base model's results at the cut-off);
+// with a fit profile, the account's fit score.
+func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead time.Duration, fit *persona.FitProfile) (*design, error) {
 	model, cat := s.Model(), s.Catalog()
 	var cols []column
 	for p := range cat.Len() {
@@ -79,13 +91,16 @@ func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead 
 	for _, t := range hingeGrid {
 		cols = append(cols, column{kind: colHinge, threshold: t})
 	}
+	if fit != nil {
+		cols = append(cols, column{kind: colFit})
+	}
 	nM := len(model.Metrics)
 	metric := make(map[string]int, nM)
 	for i, m := range model.Metrics {
 		metric[m.Name] = i
 	}
 	heardCol, departedCol, hingeCol := cat.Len()*nM, cat.Len()*nM+cat.Len(), cat.Len()*nM+cat.Len()+len(departed)
-	d := &design{cols: cols, rows: make([][]float64, len(data)), heard: map[column]int{}}
+	d := &design{cols: cols, rows: make([][]float64, len(data)), heard: map[column]int{}, fit: fit}
 	for i, o := range data {
 		cut := o.At.Add(-lead)
 		row := make([]float64, len(cols))
@@ -119,6 +134,9 @@ func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead 
 				}
 			}
 		}
+		if fit != nil {
+			row[len(cols)-1] = fit.Score(&o.Account)
+		}
 		d.rows[i] = row
 	}
 	return d, nil
@@ -139,7 +157,7 @@ func (d *design) subset(rows []int, keep func(column) bool) *design {
 			}
 		}
 	}
-	out := &design{rows: make([][]float64, len(d.rows)), heard: d.heard}
+	out := &design{rows: make([][]float64, len(d.rows)), heard: d.heard, fit: d.fit}
 	for _, c := range idx {
 		out.cols = append(out.cols, d.cols[c])
 	}
@@ -155,7 +173,7 @@ func (d *design) subset(rows []int, keep func(column) bool) *design {
 
 // yardstick is the plain logistic regression's selection of features: what
 // a data scientist would hand it (each persona's shrunk mean on each
-// metric, whether it was heard, and the departures).
+// metric, whether it was heard, the departures, and the fit score if any).
 func yardstick(c column) bool { return c.kind != colHinge }
 
 // fitOn fits a logistic regression of y on d's rows in rows.

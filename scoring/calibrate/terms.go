@@ -12,8 +12,20 @@ import (
 	"github.com/villagecx/village/scoring"
 )
 
+// EffectKind is the kind of feature an Effect is about.
+type EffectKind string
+
+// The kinds of feature.
+const (
+	EffectMean      EffectKind = "mean"      // a persona's shrunk mean on a metric
+	EffectDeparture EffectKind = "departure" // a contact of a persona left
+	EffectSoftVeto  EffectKind = "soft-veto" // veto holders' shortfall under a threshold
+	EffectFit       EffectKind = "fit"       // the account's fit score (Options.Fit)
+)
+
 // Effect is what the fit says about one feature of the calibrated model.
 type Effect struct {
+	Kind EffectKind
 	// Feature names it: "finance-exec on nps" (a persona's shrunk mean on a
 	// metric), "champion left within 120 days", "veto holders below 40".
 	Feature string
@@ -21,7 +33,7 @@ type Effect struct {
 	Metric  string
 	// Coef is the change in the log-odds of renewal per unit of the feature
 	// (per 50 points for a mean and for the soft veto's shortfall; from 0 to
-	// 1 for a departure), with its standard error.
+	// 1 for a departure; per fit point), with its standard error.
 	Coef, SE float64
 	// Heard counts, for a mean, the accounts where the persona was heard on
 	// the metric.
@@ -49,9 +61,7 @@ func fitTerms(base scoring.Model, s *scoring.Scorer, all *design, y []bool, rows
 	if err != nil {
 		return nil, err
 	}
-	d := all.subset(rows, func(c column) bool {
-		return c.kind == colMean || c.kind == colDeparted || (c.kind == colHinge && c.threshold == threshold)
-	})
+	d := all.subset(rows, func(c column) bool { return inModel(c, threshold) })
 	fit, err := d.fitOn(rows, y, penalty)
 	if err != nil {
 		return nil, err
@@ -70,9 +80,7 @@ func bestSettings(all *design, y []bool, rows []int, penalties []float64) (thres
 	inner := folds(sub, 3, rand.NewPCG(3, uint64(len(rows))))
 	bestLoss := math.Inf(1)
 	for _, t := range hingeGrid {
-		d := all.subset(rows, func(c column) bool {
-			return c.kind == colMean || c.kind == colDeparted || (c.kind == colHinge && c.threshold == t)
-		})
+		d := all.subset(rows, func(c column) bool { return inModel(c, t) })
 		for _, pen := range penalties {
 			loss, err := d.crossLoss(inner, rows, y, pen)
 			if err != nil {
@@ -115,6 +123,19 @@ func (d *design) crossLoss(inner [][]int, rows []int, y []bool, penalty float64)
 	return loss, nil
 }
 
+// effect returns the kind of Effect a column of the model is.
+func (k columnKind) effect() EffectKind {
+	switch k {
+	case colDeparted:
+		return EffectDeparture
+	case colHinge:
+		return EffectSoftVeto
+	case colFit:
+		return EffectFit
+	}
+	return EffectMean
+}
+
 // toModel turns a fit on d's features into a model that scores as the
 // fit's linear predictor, up to the link: each persona's effective weight
 // is the sum of its positive mean coefficients and each metric's weight
@@ -123,14 +144,15 @@ func (d *design) crossLoss(inner [][]int, rows []int, y []bool, penalty float64)
 // the priors are the base's, per persona and metric, and the personas and
 // metrics not heard count at them (UnheardPrior), as the features do; a
 // log-odds coefficient c of a departure becomes an event of c*50/B points,
-// and a negative hinge coefficient a soft veto of -c/B points per point.
+// a negative hinge coefficient a soft veto of -c/B points per point, and
+// the fit score's coefficient a fit term of c*50/B points per fit point.
 func toModel(base scoring.Model, s *scoring.Scorer, d *design, fit *Logit) (*termFit, error) {
 	cat := s.Catalog()
 	weight := map[persona.ID]map[string]float64{}
 	var total float64
 	var effects []Effect
 	for c, col := range d.cols {
-		e := Effect{Feature: col.String(), Persona: col.persona, Metric: col.metric, Coef: fit.Coef[c+1], SE: fit.SE[c+1]}
+		e := Effect{Kind: col.kind.effect(), Feature: col.String(), Persona: col.persona, Metric: col.metric, Coef: fit.Coef[c+1], SE: fit.SE[c+1]}
 		if col.kind == colMean {
 			e.Heard = d.heard[col]
 			if w := math.Max(e.Coef, 0); w > 0 {
@@ -148,7 +170,7 @@ func toModel(base scoring.Model, s *scoring.Scorer, d *design, fit *Logit) (*ter
 	}
 
 	m := base
-	m.Personas, m.Groups, m.Priors, m.Events, m.SoftVeto = nil, nil, nil, nil, nil
+	m.Personas, m.Groups, m.Priors, m.Events, m.SoftVeto, m.Fit = nil, nil, nil, nil, nil, nil
 	m.Unheard = scoring.UnheardPrior
 	groupWeight := map[string]float64{}
 	for p := range cat.Len() {
@@ -190,6 +212,9 @@ func toModel(base scoring.Model, s *scoring.Scorer, d *design, fit *Logit) (*ter
 				e.Points = -e.Coef / total
 				m.SoftVeto = &scoring.SoftVeto{Below: col.threshold, Points: e.Points}
 			}
+		case colFit:
+			e.Points = math.Max(-100, math.Min(100, e.Coef*50/total))
+			m.Fit = &scoring.FitTerm{Profile: *d.fit, Points: e.Points}
 		}
 	}
 	for _, mp := range m.Priors {

@@ -37,7 +37,7 @@ func TestModelFollowsTheFit(t *testing.T) {
 			data, results, y = append(data, Outcome{Account: a, Signals: signals[i], Renewed: renewed[i], At: at}), append(results, r), append(y, renewed[i])
 		}
 	}
-	all, err := features(s, data, results, lead)
+	all, err := features(s, data, results, lead, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
