@@ -31,6 +31,13 @@
 // buying for, switched by triggers (a new executive, a new initiative, a
 // renewal window); DetectTriggers finds the first and last in the accounts.
 //
-// Journey, Map and Expectations are immutable and safe for concurrent use;
-// an Inbox is safe for concurrent use.
+// Loop closes the loop: actions tied to a comment (FromComment), a gap
+// (FromGap) or raised by hand, each with an owner, a due date and a dated
+// history through in-progress and "shared with the customer" to done or
+// dropped; ageing and Overdue; Recurrences, a complaint on a topic (Topics:
+// phrase rules matched as whole words) coming back after its action was
+// done; and Summary, where an account stands before its renewal.
+//
+// Journey, Map, Expectations and Topics are immutable and safe for
+// concurrent use; an Inbox and a Loop are safe for concurrent use.
 package journey

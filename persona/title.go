@@ -3,8 +3,8 @@ package persona
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"unicode"
+
+	"github.com/villagecx/village/internal/words"
 )
 
 // TitleRule maps job titles that contain any of Keywords to Persona.
@@ -48,12 +48,12 @@ func NewTitleMapper(rules TitleRules, cat *Catalog) (*TitleMapper, error) {
 		}
 		cr := compiledRule{persona: r.Persona}
 		for j, kw := range r.Keywords {
-			words := titleWords(kw)
-			if len(words) == 0 {
+			ws := words.Split(kw)
+			if len(ws) == 0 {
 				errs = append(errs, fieldErr(fmt.Sprintf("rules[%d].keywords[%d]", i, j), kw, ErrEmptyID))
 				continue
 			}
-			cr.keywords = append(cr.keywords, words)
+			cr.keywords = append(cr.keywords, ws)
 		}
 		m.rules = append(m.rules, cr)
 	}
@@ -72,36 +72,13 @@ func NewTitleMapper(rules TitleRules, cat *Catalog) (*TitleMapper, error) {
 // matched; when it is false the returned ID is the fallback (possibly empty),
 // and a caller importing CRM data should report the title as unmapped.
 func (m *TitleMapper) Map(title string) (id ID, matched bool) {
-	words := titleWords(title)
+	ws := words.Split(title)
 	for _, r := range m.rules {
 		for _, kw := range r.keywords {
-			if containsRun(words, kw) {
+			if words.ContainsRun(ws, kw) {
 				return r.persona, true
 			}
 		}
 	}
 	return m.fallback, false
-}
-
-func titleWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
-// containsRun reports whether needle occurs as consecutive elements of hay.
-func containsRun(hay, needle []string) bool {
-	for i := 0; i+len(needle) <= len(hay); i++ {
-		match := true
-		for j, w := range needle {
-			if hay[i+j] != w {
-				match = false
-				break
-			}
-		}
-		if match {
-			return true
-		}
-	}
-	return false
 }
