@@ -2,8 +2,9 @@
 // synthetic customer base in which end users answer surveys far more often
 // than executives, scores every account with the default persona-aware model,
 // and prints what a customer-success lead needs: the accounts at risk and
-// why, the revenue at risk and whose view would move it, and the accounts
-// where a flat average of every answer would mislead.
+// why, the revenue at risk and whose view would move it, the accounts where
+// a flat average of every answer would mislead, and one account's own
+// village (a lone veto holder, a committee seat, the loop of actions).
 package main
 
 import (
@@ -79,6 +80,9 @@ func run(w io.Writer) error {
 		return err
 	}
 	misleading(w, all)
+	if err := oneVillage(w, scorer, at); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nScored %d accounts in %v. Every number above comes with `Result.Explain`; try it on one account.\n",
 		len(all), time.Since(start).Round(time.Millisecond))
 	return nil

@@ -14,7 +14,9 @@ func TestQuickstartReadsWellAndIsDeterministic(t *testing.T) {
 	if err := run(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, part := range []string{"200 synthetic accounts", "At risk:", "dragging it down", "Revenue at risk:", "Where a flat average", "why they differ", "dropped with a reason"} {
+	for _, part := range []string{"200 synthetic accounts", "At risk:", "dragging it down", "Revenue at risk:", "Where a flat average", "why they differ", "dropped with a reason",
+		"veto: finance-exec", "veto: procurement", "committee: procurement holds a veto (MSA requires procurement sign-off)",
+		"Without the seat", "recurring: billing", "overdue"} {
 		if !strings.Contains(a.String(), part) {
 			t.Errorf("output lacks %q:\n%s", part, a.String())
 		}
