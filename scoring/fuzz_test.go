@@ -2,6 +2,7 @@ package scoring_test
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -53,6 +54,51 @@ func FuzzModelCompileScore(f *testing.F) {
 		}
 		if r.SignalsUsed+len(r.Dropped) != len(sigs) {
 			t.Fatalf("%d signals, %d used, %d dropped", len(sigs), r.SignalsUsed, len(r.Dropped))
+		}
+		_ = r.String()
+	})
+}
+
+// FuzzCommitteeScore scores an account whose committee (and contacts) come
+// from fuzzed JSON with the default model: it never panics, an error is
+// only a seat that cannot be applied or a duplicate contact, and a result
+// is finite and adds up.
+func FuzzCommitteeScore(f *testing.F) {
+	f.Add([]byte(`{"id":"a","contacts":[{"id":"c1","persona":"procurement"}],"committee":[{"kind":"veto","persona":"procurement"}]}`))
+	f.Add([]byte(`{"id":"a","contacts":[{"id":"c1","persona":"end-user"}],"committee":[{"kind":"weight","persona":"end-user","weight":1e308},{"kind":"weight","persona":"cio","weight":1e308}]}`))
+	f.Add([]byte(`{"id":"a","contacts":[{"id":"c1","persona":"cio"}],"committee":[{"kind":"role","contact":"c1","role":"sponsor","until":"2025-01-01T00:00:00Z"},{"kind":"no-veto","persona":"security"}]}`))
+	cat := persona.B2B()
+	m := scoring.DefaultModel(cat)
+	m.Events = []scoring.Event{{Kind: scoring.EventLeft, Role: persona.RoleSponsor, Within: scoring.Duration(400 * 24 * time.Hour), Points: -5}}
+	s, err := scoring.Compile(m, cat)
+	if err != nil {
+		f.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var acct persona.Account
+		if json.Unmarshal(data, &acct) != nil {
+			return
+		}
+		var sigs []scoring.Signal
+		for _, c := range acct.Contacts {
+			sigs = append(sigs, scoring.Signal{Contact: c.ID, Metric: "nps", Value: 2, At: at.Add(-time.Hour)},
+				scoring.Signal{Contact: c.ID, Metric: "csat", Value: 1, At: at.Add(-2 * time.Hour)})
+		}
+		r, err := s.Score(acct, sigs, at)
+		if err != nil {
+			if !errors.Is(err, persona.ErrInvalidSeat) && !errors.Is(err, scoring.ErrDuplicateContact) {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			return
+		}
+		for _, x := range []float64{r.Score, r.Low, r.High, r.Coverage, r.StdErr} {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("non-finite figure in %+v", r)
+			}
+		}
+		if r.Scored && math.Abs(r.Sum()-r.Score) > 1e-9 {
+			t.Fatalf("parts add up to %v, score %v", r.Sum(), r.Score)
 		}
 		_ = r.String()
 	})

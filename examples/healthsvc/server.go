@@ -250,6 +250,10 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 		at = *req.At
 	}
 	results, version, err := s.ScoreAndStore(r.Context(), []persona.Account{acct}, [][]scoring.Signal{req.Signals}, at)
+	if errors.Is(err, persona.ErrInvalidSeat) { // a valid committee whose seats in force leave no village to score
+		writeError(w, http.StatusUnprocessableEntity, "the account's committee cannot be applied at this time", splitErrors(err))
+		return
+	}
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -272,6 +276,22 @@ func (req *scoreRequest) check() []string {
 	for i, sig := range req.Signals {
 		if err := CheckTime(sig.At); err != nil {
 			problems = append(problems, fmt.Sprintf("signals[%d].at: %v", i, err))
+		}
+	}
+	if a := req.Account; a != nil {
+		optional := func(field string, t time.Time) {
+			if err := CheckTime(t); !t.IsZero() && err != nil {
+				problems = append(problems, fmt.Sprintf("account.%s: %v", field, err))
+			}
+		}
+		optional("renewal", a.Renewal)
+		for i, c := range a.Contacts {
+			optional(fmt.Sprintf("contacts[%d].joined", i), c.Joined)
+			optional(fmt.Sprintf("contacts[%d].left", i), c.Left)
+		}
+		for i, seat := range a.Committee {
+			optional(fmt.Sprintf("committee[%d].from", i), seat.From)
+			optional(fmt.Sprintf("committee[%d].until", i), seat.Until)
 		}
 	}
 	for _, i := range req.stringValues {

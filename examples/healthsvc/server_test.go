@@ -370,3 +370,39 @@ func (l *lockedWriter) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// An account's buying committee travels with it: the seats in force are
+// applied and shown; a committee whose seats in force leave nobody with
+// weight is refused with 422 (it validates, but cannot be scored then); a
+// seat time that cannot be stored is a 400.
+func TestCommittee(t *testing.T) {
+	_, ts := newTestServer(t)
+	worst := `"signals": [
+		{"contact": "pat", "metric": "nps", "value": 0, "at": "2026-05-01T00:00:00Z"},
+		{"contact": "pat", "metric": "csat", "value": 1, "at": "2026-05-02T00:00:00Z"},
+		{"contact": "pat", "metric": "ces", "value": 7, "at": "2026-05-03T00:00:00Z"},
+		{"contact": "dana", "metric": "nps", "value": 10, "at": "2026-05-03T00:00:00Z"}]`
+	account := func(committee string) string {
+		return `"account": {"id": "acme", "contacts": [{"id": "dana", "persona": "lob-exec"}, {"id": "pat", "persona": "procurement"}],
+			"committee": [` + committee + `]}`
+	}
+	var res scoreResponse
+	code := call(t, ts, "POST", "/v1/accounts/acme/score", `{`+account(`{"kind": "veto", "persona": "procurement", "note": "MSA"}`)+`, `+worst+`}`, &res)
+	if code != http.StatusOK || !res.Result.Veto.Applied || res.Result.Veto.Persona != persona.Procurement ||
+		len(res.Result.Committee) != 1 || !strings.Contains(res.Explanation, "committee: procurement holds a veto (MSA)") {
+		t.Errorf("with the MSA's seat: %d %+v\n%s", code, res.Result.Veto, res.Explanation)
+	}
+	var e errorBody
+	var none []string
+	for _, p := range persona.B2B().Personas() {
+		none = append(none, fmt.Sprintf(`{"kind": "weight", "persona": %q, "weight": 0, "from": "2026-05-15T00:00:00Z"}`, p.ID))
+	}
+	code = call(t, ts, "POST", "/v1/accounts/acme/score", `{`+account(strings.Join(none, ","))+`, `+worst+`}`, &e)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "committee") {
+		t.Errorf("a committee leaving no weight: %d %+v", code, e)
+	}
+	code = call(t, ts, "POST", "/v1/accounts/acme/score", `{`+account(`{"kind": "veto", "persona": "procurement", "until": "9999-12-31T23:59:59-14:00"}`)+`, `+worst+`}`, &e)
+	if code != http.StatusBadRequest || !strings.Contains(strings.Join(e.Details, " "), "committee[0].until") {
+		t.Errorf("a seat time out of range: %d %+v", code, e)
+	}
+}
