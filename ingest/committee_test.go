@@ -139,3 +139,45 @@ func TestAccountsReadTraits(t *testing.T) {
 		t.Errorf("JSON lines (-want +got):\n%s", d)
 	}
 }
+
+func TestOutcomes(t *testing.T) {
+	const file = "account,renewed,at\nacme,true,2026-01-01\nbeta,Churned,2026-02-01T00:00:00Z\ngamma,maybe,2026-01-01\ndelta,1,\n,0,2026-01-01\n"
+	r, err := ingest.Outcomes(strings.NewReader(file), ingest.CSV, "outcomes.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Collect()
+	want := []ingest.Outcome{{Account: "acme", Renewed: true, At: jan1}, {Account: "beta", At: mustTime("2026-02-01T00:00:00Z")}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if s := r.Summary(); s.Rejected != 3 || s.Errors[0].Column != "renewed" || s.Errors[1].Column != "at" || s.Errors[2].Column != "account" {
+		t.Errorf("summary %+v", s)
+	}
+	var buf bytes.Buffer
+	if err := ingest.WriteOutcomes(&buf, ingest.JSONL, slices.Values(want)); err != nil {
+		t.Fatal(err)
+	}
+	back, _ := ingest.Outcomes(&buf, ingest.JSONL, "o.jsonl", nil)
+	if d := cmp.Diff(want, back.Collect()); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+}
+
+// Accounts written with their traits read back with them.
+func TestAccountsTraitsRoundTrip(t *testing.T) {
+	accounts := []persona.Account{
+		{ID: "acme", Segment: "enterprise", ARR: 1000, Traits: map[string]string{"industry": "banking", "employees": "1200"}},
+		{ID: "beta", Traits: map[string]string{"industry": "retail"}},
+	}
+	for _, format := range []ingest.Format{ingest.CSV, ingest.JSONL} {
+		var buf bytes.Buffer
+		if err := ingest.WriteAccounts(&buf, format, slices.Values(accounts), "employees", "industry"); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := ingest.Accounts(&buf, format, "a", nil)
+		if d := cmp.Diff(accounts, r.Collect()); d != "" {
+			t.Errorf("format %d (-want +got):\n%s", format, d)
+		}
+	}
+}

@@ -106,10 +106,18 @@ func WriteSignals(w io.Writer, format Format, signals iter.Seq[scoring.Signal]) 
 }
 
 // WriteAccounts writes accounts (without their contacts) in the format
-// Accounts reads.
-func WriteAccounts(w io.Writer, format Format, accounts iter.Seq[persona.Account]) error {
-	return writeAll(w, format, []string{"id", "name", "segment", "arr", "renewal"}, accounts,
-		func(a persona.Account) []any { return []any{a.ID, a.Name, a.Segment, a.ARR, a.Renewal} })
+// Accounts reads, with the named traits as extra columns (a CSV header is
+// written before the accounts are seen, so the caller names them; an
+// account without one of them leaves it empty).
+func WriteAccounts(w io.Writer, format Format, accounts iter.Seq[persona.Account], traits ...string) error {
+	cols := append([]string{"id", "name", "segment", "arr", "renewal"}, traits...)
+	return writeAll(w, format, cols, accounts, func(a persona.Account) []any {
+		values := []any{a.ID, a.Name, a.Segment, a.ARR, a.Renewal}
+		for _, t := range traits {
+			values = append(values, a.Traits[t])
+		}
+		return values
+	})
 }
 
 // WriteContacts writes contacts in the format Contacts reads.

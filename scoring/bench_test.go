@@ -67,18 +67,34 @@ func TestScoreIntoAllocatesNothing(t *testing.T) {
 	}
 }
 
+// BenchmarkScoreInto scores the reference account, and the same account
+// with a buying committee in force (a weight seat, a veto seat and a role:
+// the account's own village is built in the Result's scratch space).
 func BenchmarkScoreInto(b *testing.B) {
 	cat := persona.B2B()
 	s := mustCompile(b, scoring.DefaultModel(cat), cat)
 	acct, sigs := benchAccount()
-	var r scoring.Result
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := s.ScoreInto(&r, acct, sigs, t0); err != nil {
-			b.Fatal(err)
-		}
+	seated := acct
+	seated.Committee = []persona.Seat{
+		{Kind: persona.SeatWeight, Persona: persona.LineOfBusiness, Weight: 0.9},
+		{Kind: persona.SeatVeto, Persona: persona.Procurement},
+		{Kind: persona.SeatRole, Contact: "c08", Role: persona.RoleEconomicBuyer},
 	}
-	b.ReportMetric(float64(len(sigs))*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+	for _, bc := range []struct {
+		name string
+		acct persona.Account
+	}{{"catalog", acct}, {"committee", seated}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var r scoring.Result
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.ScoreInto(&r, bc.acct, sigs, t0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(sigs))*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+		})
+	}
 }
 
 func BenchmarkScore(b *testing.B) {

@@ -302,7 +302,7 @@ func drawCommittee(cfg *Config, i int, acct *persona.Account) []persona.Seat {
 	}
 	if rng.Float64() < 0.3 {
 		lob, _ := cfg.Catalog.Persona(persona.LineOfBusiness)
-		seat(persona.SeatWeight, persona.LineOfBusiness, lob.Weight*math.Exp2(2*rng.Float64()-1), "")
+		seat(persona.SeatWeight, persona.LineOfBusiness, math.Round(100*lob.Weight*math.Exp2(2*rng.Float64()-1))/100, "")
 	}
 	if rng.Float64() < 0.05 {
 		seat(persona.SeatWeight, persona.EndUser, 0, "a platform team uses it, not end users")

@@ -1,0 +1,37 @@
+// Command village scores customer accounts from CSV or JSON-lines files,
+// without writing Go: persona-aware account health with its explanation,
+// calibration on renewal outcomes, and a synthetic base to try it on.
+//
+//	village generate --dir demo --accounts 200        # a synthetic base as CSV files
+//	village score --dir demo                           # one row per account
+//	village explain --dir demo acct-00002              # why that account scores what it does
+//	village calibrate --dir demo --model-out fitted.json
+//	village score --dir demo --model fitted.json --json
+//	village model default > model.json                 # the default model, to edit
+//
+// Inputs are named one by one (--accounts, --contacts, --signals,
+// --committee, --outcomes) or found in --dir as accounts.csv,
+// contacts.csv, signals.csv, committee.csv and outcomes.csv (or .jsonl).
+// A file ending in .jsonl or .ndjson is read as JSON lines, any other as
+// CSV with a header. --col at=timestamp reads a logical column from a
+// file's own column name. Contacts with no persona are mapped from their
+// job title with the built-in B2B title rules, or --titles rules.json;
+// unmapped titles are counted, and their signals dropped with a reason.
+//
+// Every row of every input file is accounted for on stderr (read,
+// accepted, rejected with the reasons). Output goes to stdout, or to --out,
+// written whole or not at all.
+//
+// Exit codes:
+//
+//	0    done; rows rejected and accounts that cannot be scored (a committee
+//	     that cannot be applied, a contact listed twice) are reported on
+//	     stderr, and the others written
+//	1    done as for 0, but --strict was given and some row was rejected or
+//	     some account could not be scored
+//	2    usage: an unknown command or flag, a missing argument
+//	3    input: a file that cannot be read, a missing column, an invalid
+//	     model or title rules, an account asked for that is not in the
+//	     files, outcomes that cannot be calibrated on
+//	130  interrupted (Ctrl-C): nothing is left half-written
+package main

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// inputs are the flags that name a customer base's files and how to read
+// them, shared by score, explain and calibrate.
+type inputs struct {
+	dir                                             string
+	accounts, contacts, signals, committee, outcome string
+	model, titles                                   string
+	cols                                            columns
+	strict                                          bool
+}
+
+func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
+	in.cols = columns{}
+	fs.StringVar(&in.dir, "dir", "", "a folder holding accounts, contacts, signals (and committee, outcomes) as .csv or .jsonl")
+	fs.StringVar(&in.accounts, "accounts", "", "accounts file: id, name, segment, arr, renewal, and any trait columns")
+	fs.StringVar(&in.contacts, "contacts", "", "contacts file: id, account, persona or title, joined, left")
+	fs.StringVar(&in.signals, "signals", "", "signals file: account, contact, persona, metric, value, at, source")
+	fs.StringVar(&in.committee, "committee", "", "optional committee seats: account, kind, persona, contact, role, weight, from, until, note")
+	if outcomes {
+		fs.StringVar(&in.outcome, "outcomes", "", "renewal outcomes: account, renewed, at")
+	}
+	fs.StringVar(&in.model, "model", "", "scoring model JSON (default: the default model; see 'village model default')")
+	fs.StringVar(&in.titles, "titles", "", "job-title rules JSON (persona.TitleRules; default: the built-in B2B rules)")
+	fs.Var(in.cols, "col", "read a logical column from another column name, logical=actual (repeatable), e.g. at=timestamp")
+	fs.BoolVar(&in.strict, "strict", false, "exit 1 if any row is rejected or any account cannot be scored")
+}
+
+// base is a customer base read from files.
+type base struct {
+	cat      *persona.Catalog
+	scorer   *scoring.Scorer
+	accounts []persona.Account
+	signals  map[string][]scoring.Signal
+	outcomes []ingest.Outcome
+	// rejected counts the rows rejected in every file, and orphans the
+	// rows naming an account that is not in the accounts file.
+	rejected, orphans int
+}
+
+// find returns the path of a named input: the flag's value, or in dir the
+// first of name.csv, name.jsonl, name.ndjson that exists. required inputs
+// missing are a usage error.
+func (in *inputs) find(flagValue, name string, required bool) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if in.dir != "" {
+		for _, ext := range []string{".csv", ".jsonl", ".ndjson"} {
+			p := filepath.Join(in.dir, name+ext)
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		}
+	}
+	if required {
+		return "", usageErr("no %s file: give --%s, or --dir with %s.csv or %s.jsonl in it", name, name, name, name)
+	}
+	return "", nil
+}
+
+func formatOf(path string) ingest.Format {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		return ingest.JSONL
+	}
+	return ingest.CSV
+}
+
+// readAll opens path and reads every accepted row with open, reporting the
+// file's row accounting on stderr.
+func readAll[T any](e *env, path string, open func(io.Reader, ingest.Format, string) (*ingest.Reader[T], error)) ([]T, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, inputErr(err)
+	}
+	defer f.Close()
+	r, err := open(f, formatOf(path), path)
+	if err != nil {
+		return nil, 0, inputErr(err)
+	}
+	rows := r.Collect()
+	s := r.Summary()
+	fmt.Fprintln(e.stderr, s.String())
+	return rows, s.Rejected, nil
+}
+
+// load reads the model, the title rules and the files into a base.
+func (in *inputs) load(e *env) (*base, error) {
+	b := &base{cat: persona.B2B(), signals: map[string][]scoring.Signal{}}
+	model := scoring.DefaultModel(b.cat)
+	if in.model != "" {
+		data, err := os.ReadFile(in.model)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		if model, err = ingest.ReadModel(bytes.NewReader(data)); err != nil {
+			return nil, inputErr(fmt.Errorf("%s: %w", in.model, err))
+		}
+	}
+	var err error
+	if b.scorer, err = scoring.Compile(model, b.cat); err != nil {
+		return nil, inputErr(fmt.Errorf("model %s: %w", in.model, err))
+	}
+	rules := persona.B2BTitleRules()
+	if in.titles != "" {
+		data, err := os.ReadFile(in.titles)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rules); err != nil {
+			return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+		}
+	}
+	titles, err := persona.NewTitleMapper(rules, b.cat)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+	}
+
+	paths := map[string]string{}
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"accounts", in.accounts, true}, {"contacts", in.contacts, true}, {"signals", in.signals, true},
+		{"committee", in.committee, false}, {"outcomes", in.outcome, false},
+	} {
+		if paths[f.name], err = in.find(f.value, f.name, f.required); err != nil {
+			return nil, err
+		}
+	}
+	cols := ingest.Columns(in.cols)
+
+	var rejected int
+	add := func(n int) { b.rejected += n }
+	if b.accounts, rejected, err = readAll(e, paths["accounts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
+		return ingest.Accounts(r, f, p, cols)
+	}); err != nil {
+		return nil, err
+	}
+	add(rejected)
+	known := map[string]bool{}
+	for _, a := range b.accounts {
+		if known[a.ID] {
+			return nil, inputErr(fmt.Errorf("%s: account %q listed twice", paths["accounts"], a.ID))
+		}
+		known[a.ID] = true
+	}
+	contacts, rejected, err := readAll(e, paths["contacts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
+		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles, Accounts: known})
+	})
+	if err != nil {
+		return nil, err
+	}
+	add(rejected)
+	orphans, _ := ingest.Attach(b.accounts, contacts) // duplicates: the scorer reports the account
+	b.orphans += len(orphans)
+	if paths["committee"] != "" {
+		seats, rejected, err := readAll(e, paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
+			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
+		})
+		if err != nil {
+			return nil, err
+		}
+		add(rejected)
+		b.orphans += len(ingest.AttachCommittee(b.accounts, seats))
+	}
+	signals, rejected, err := readAll(e, paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
+		return ingest.Signals(r, f, p, cols)
+	})
+	if err != nil {
+		return nil, err
+	}
+	add(rejected)
+	for _, s := range signals {
+		if !known[s.Account] {
+			b.orphans++
+			continue
+		}
+		b.signals[s.Account] = append(b.signals[s.Account], s)
+	}
+	if paths["outcomes"] != "" {
+		if b.outcomes, rejected, err = readAll(e, paths["outcomes"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
+			return ingest.Outcomes(r, f, p, cols)
+		}); err != nil {
+			return nil, err
+		}
+		add(rejected)
+	}
+	if b.orphans > 0 {
+		fmt.Fprintf(e.stderr, "%d contact, seat or signal row(s) name an account that is not in %s: not used\n", b.orphans, paths["accounts"])
+	}
+	return b, nil
+}
+
+// account returns the account with the given ID.
+func (b *base) account(id string) (*persona.Account, bool) {
+	i := slices.IndexFunc(b.accounts, func(a persona.Account) bool { return a.ID == id })
+	if i < 0 {
+		return nil, false
+	}
+	return &b.accounts[i], true
+}
+
+// writeOutput writes what write produces to path atomically (a temporary
+// file in the same folder, renamed over path once complete), or to stdout
+// when path is empty. On error nothing is left at path.
+func writeOutput(e *env, path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(e.stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return inputErr(err)
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}

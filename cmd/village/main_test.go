@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/villagecx/village/internal/villagesim"
+	"github.com/villagecx/village/scoring"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata from the current output")
+
+// bin is the command built once for the tests, run as a user would.
+var bin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "village-cmd")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "village")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		panic("building the command: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// village runs the built command and returns its stdout, stderr and exit code.
+func village(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// demo writes a small synthetic base and returns its folder.
+func demo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "25", "--seed", "3"); code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	}
+	return dir
+}
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s differs from its golden file (-want +got):\n%s", name, d)
+	}
+}
+
+// The golden files were written with -update and read over by hand; they
+// guard the output format. That the figures are the library's is checked
+// by TestScoreRowsEqualTheLibrary.
+func TestScoreExplainAndModelGolden(t *testing.T) {
+	dir := demo(t)
+	out, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01")
+	if code != 0 {
+		t.Fatalf("score: exit %d\n%s", code, stderr)
+	}
+	golden(t, "score.csv", out)
+	for _, want := range []string{"accounts.csv: 25 rows read, 25 accepted, 0 rejected", "signals.csv:", "committee.csv:", "25 accounts scored, 0 could not be"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	out, _, code = village(t, "score", "--dir", dir, "--at", "2026-01-01", "--json")
+	if code != 0 || strings.Count(out, "\n") != 25 || !strings.HasPrefix(out, `{"account":"acct-00000","scored":true`) {
+		t.Errorf("--json: exit %d\n%.300s", code, out)
+	}
+	out, stderr, code = village(t, "explain", "--dir", dir, "--at", "2026-01-01", "acct-00002", "acct-00007")
+	if code != 0 {
+		t.Fatalf("explain: exit %d\n%s", code, stderr)
+	}
+	golden(t, "explain.txt", out)
+	out, _, code = village(t, "model", "default")
+	if code != 0 || !strings.Contains(out, `"veto_on": "evidence"`) {
+		t.Errorf("model default: exit %d\n%.300s", code, out)
+	}
+}
+
+// calibrate prints its report and writes a model that score reads.
+func TestCalibrateWritesAModelScoreReads(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "400", "--seed", "2"); code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	}
+	fitted := filepath.Join(dir, "fitted.json")
+	out, stderr, code := village(t, "calibrate", "--dir", dir, "--model-out", fitted)
+	if code != 0 {
+		t.Fatalf("calibrate: exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"How well each score predicts renewal", "calibrated", "What moves renewal"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	out, stderr, code = village(t, "score", "--dir", dir, "--at", "2026-01-01", "--model", fitted)
+	if code != 0 || strings.Count(out, "\n") != 401 {
+		t.Errorf("score with the fitted model: exit %d, %d lines\n%s", code, strings.Count(out, "\n"), stderr)
+	}
+}
+
+// Bad input gives the documented exit code and one clear message, and
+// nothing is left half-written.
+func TestBadInput(t *testing.T) {
+	dir := demo(t)
+	badModel := filepath.Join(t.TempDir(), "model.json")
+	os.WriteFile(badModel, []byte(`{"metrics": [], "spread": 0}`), 0o644)
+	noHeader := filepath.Join(t.TempDir(), "signals.csv")
+	os.WriteFile(noHeader, []byte("account,contact\nacme,dana\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"no command", nil, exitUsage, "Usage: village COMMAND"},
+		{"an unknown command", []string{"scroe"}, exitUsage, `unknown command "scroe"`},
+		{"an unknown flag", []string{"score", "--dri", dir}, exitUsage, "flag provided but not defined: -dri"},
+		{"no input files", []string{"score", "--at", "2026-01-01"}, exitUsage, "no accounts file"},
+		{"a bad time", []string{"score", "--dir", dir, "--at", "soon"}, exitUsage, `--at "soon"`},
+		{"a missing file", []string{"score", "--dir", dir, "--signals", "/nonexistent.csv", "--out", out}, exitInput, "/nonexistent.csv"},
+		{"a file without the columns", []string{"score", "--dir", dir, "--signals", noHeader, "--out", out}, exitInput, `missing column "metric"`},
+		{"an invalid model", []string{"score", "--dir", dir, "--model", badModel, "--out", out}, exitInput, "model has no metrics"},
+		{"an unknown account", []string{"explain", "--dir", dir, "nobody"}, exitInput, `account "nobody" is not in the accounts file`},
+		{"explain with no account", []string{"explain", "--dir", dir}, exitUsage, "name one account"},
+		{"calibrate without outcomes", []string{"calibrate", "--accounts", filepath.Join(dir, "accounts.csv"), "--contacts", filepath.Join(dir, "contacts.csv"),
+			"--signals", filepath.Join(dir, "signals.csv")}, exitUsage, "no outcomes file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := village(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.says) {
+				t.Errorf("exit %d, want %d; stderr:\n%s\nwant it to say %q", code, tc.code, stderr, tc.says)
+			}
+			if strings.Count(stderr, tc.says) > 1 {
+				t.Errorf("the message is repeated:\n%s", stderr)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s was written", out)
+			}
+			entries, _ := os.ReadDir(filepath.Dir(out))
+			if len(entries) != 0 {
+				t.Errorf("left behind: %v", entries)
+			}
+		})
+	}
+	_, stderr, code := village(t, "score", "--help")
+	if code != 0 || !strings.Contains(stderr, "Examples:") || !strings.Contains(stderr, "-col value") {
+		t.Errorf("--help: exit %d\n%s", code, stderr)
+	}
+}
+
+// With --strict, a rejected row or an account that cannot be scored exits
+// 1 after writing the rest; without it, 0. An account whose committee
+// cannot be applied is reported by name.
+func TestStrictAndUnscorableAccounts(t *testing.T) {
+	dir := demo(t)
+	f, err := os.OpenFile(filepath.Join(dir, "signals.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("acct-00001,x,,nps,not-a-number,2025-12-01T00:00:00Z,\n")
+	f.Close()
+	f, _ = os.OpenFile(filepath.Join(dir, "committee.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("acct-00004,weight,cio,,,1,,,\nacct-00004,weight,cio,,,2,,,\n") // two weights in force at once
+	f.Close()
+
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	_, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out)
+	if code != 0 || !strings.Contains(stderr, "1 rejected") || !strings.Contains(stderr, "account acct-00004 not scored") ||
+		!strings.Contains(stderr, "24 accounts scored, 1 could not be") {
+		t.Errorf("without --strict: exit %d\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	if n := strings.Count(string(data), "\n"); n != 25 {
+		t.Errorf("%d lines written, want a header and 24 accounts", n)
+	}
+	_, stderr, code = village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out, "--strict")
+	if code != exitStrict || !strings.Contains(stderr, "--strict") {
+		t.Errorf("with --strict: exit %d\n%s", code, stderr)
+	}
+}
+
+// Interrupted (the context cancelled, as Ctrl-C does), a command exits 130
+// and leaves no output file behind.
+func TestInterruptLeavesNothing(t *testing.T) {
+	dir := demo(t)
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, &env{stdout: &stdout, stderr: &stderr}, []string{"score", "--dir", dir, "--at", "2026-01-01", "--out", out})
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
+
+// The rows of `village score` are the library's own results for the same
+// base, generated in process: reading the files loses nothing.
+func TestScoreRowsEqualTheLibrary(t *testing.T) {
+	dir := demo(t)
+	out, _, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	base, err := villagesim.Generate(villagesim.Config{Seed: 3, Accounts: 25, Committees: true, Traits: true, FitEffect: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signals := base.Signals(villagesim.SignalConfig{Seed: 3, BadRate: 0.01})
+	s, err := scoring.Compile(scoring.DefaultModel(base.Catalog), base.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	for i, a := range base.Accounts {
+		var got row
+		if err := dec.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Score(a, signals[i], time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(rowOf(&r), got); d != "" {
+			t.Errorf("%s (-library +command):\n%s", a.ID, d)
+		}
+	}
+}

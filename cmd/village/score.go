@@ -1,0 +1,253 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/scoring"
+)
+
+// atFlag registers --at: the scoring time, RFC 3339 or a date; now when empty.
+func atFlag(fs *flag.FlagSet) *string {
+	return fs.String("at", "", "scoring time, RFC 3339 or YYYY-MM-DD (default: now)")
+}
+
+func parseAt(e *env, s string) (time.Time, error) {
+	if s == "" {
+		at := time.Now().UTC().Truncate(time.Second)
+		fmt.Fprintf(e.stderr, "scoring at %s (set --at to fix it)\n", at.Format(time.RFC3339))
+		return at, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErr("--at %q: want RFC 3339 or YYYY-MM-DD", s)
+}
+
+// row is one account's line of `village score`.
+type row struct {
+	Account  string   `json:"account"`
+	Scored   bool     `json:"scored"`
+	Score    float64  `json:"score"`
+	Low      float64  `json:"low"`
+	High     float64  `json:"high"`
+	Band     string   `json:"band"`
+	Coverage float64  `json:"coverage"`
+	Veto     string   `json:"veto,omitempty"`
+	Drivers  []string `json:"drivers,omitempty"`
+	NotHeard []string `json:"not_heard,omitempty"`
+	Used     int      `json:"used"`
+	Dropped  int      `json:"dropped"`
+}
+
+var rowColumns = []string{"account", "scored", "score", "low", "high", "band", "coverage", "veto", "drivers", "not_heard", "used", "dropped"}
+
+// rowOf summarises a result: the three contributions largest in size are
+// the drivers ("finance-exec -4.2").
+func rowOf(r *scoring.Result) row {
+	out := row{Account: r.Account, Scored: r.Scored, Score: round(r.Score), Low: round(r.Low), High: round(r.High),
+		Band: r.Band, Coverage: round(r.Coverage), Used: r.SignalsUsed, Dropped: len(r.Dropped)}
+	if r.Veto.Applied {
+		out.Veto = string(r.Veto.Persona)
+	}
+	ps := slices.Clone(r.Personas)
+	slices.SortStableFunc(ps, func(a, b scoring.PersonaScore) int {
+		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
+	})
+	for _, p := range ps[:min(3, len(ps))] {
+		out.Drivers = append(out.Drivers, fmt.Sprintf("%s %+.1f", p.Persona, p.Contribution))
+	}
+	for _, p := range r.Missing {
+		out.NotHeard = append(out.NotHeard, string(p))
+	}
+	return out
+}
+
+// round keeps four decimals: enough for a table, stable across platforms.
+func round(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func (r row) fields() []string {
+	return []string{r.Account, strconv.FormatBool(r.Scored), strconv.FormatFloat(r.Score, 'f', -1, 64),
+		strconv.FormatFloat(r.Low, 'f', -1, 64), strconv.FormatFloat(r.High, 'f', -1, 64), r.Band,
+		strconv.FormatFloat(r.Coverage, 'f', -1, 64), r.Veto, strings.Join(r.Drivers, "; "), strings.Join(r.NotHeard, " "),
+		strconv.Itoa(r.Used), strconv.Itoa(r.Dropped)}
+}
+
+// scoreEach scores the base's accounts in order, yielding each result, and
+// reports on stderr each account that cannot be scored. It draws a
+// progress line on a terminal.
+func scoreEach(ctx context.Context, e *env, b *base, at time.Time) (iter.Seq[*scoring.Result], *int) {
+	unscored := new(int)
+	return func(yield func(*scoring.Result) bool) {
+		in := func(yield func(persona.Account, []scoring.Signal) bool) {
+			for i := range b.accounts {
+				if !yield(b.accounts[i], b.signals[b.accounts[i].ID]) {
+					return
+				}
+			}
+		}
+		done := 0
+		progress := func(n int) {
+			done = n
+			if e.progress && (n%500 == 0 || n == len(b.accounts)) {
+				fmt.Fprintf(e.stderr, "\rscored %d of %d accounts", n, len(b.accounts))
+			}
+		}
+		defer func() {
+			if e.progress && done > 0 {
+				fmt.Fprintln(e.stderr)
+			}
+		}()
+		i := 0
+		for r, err := range b.scorer.ScoreEach(ctx, in, at, &scoring.BatchOptions{Progress: progress}) {
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				*unscored++
+				fmt.Fprintf(e.stderr, "account %s not scored: %v\n", b.accounts[i].ID, err)
+				i++
+				continue
+			}
+			i++
+			if !yield(r) {
+				return
+			}
+		}
+	}, unscored
+}
+
+func runScore(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "score")
+	var in inputs
+	in.register(fs, false)
+	at := atFlag(fs)
+	asJSON := fs.Bool("json", false, "write JSON lines instead of CSV")
+	out := fs.String("out", "", "write to this file (whole or not at all) instead of stdout")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected arguments %q", fs.Args())
+	}
+	t, err := parseAt(e, *at)
+	if err != nil {
+		return err
+	}
+	b, err := in.load(e)
+	if err != nil {
+		return err
+	}
+	results, unscored := scoreEach(ctx, e, b, t)
+	n := 0
+	err = writeOutput(e, *out, func(w io.Writer) error {
+		var enc *json.Encoder
+		var cw *csv.Writer
+		if *asJSON {
+			enc = json.NewEncoder(w)
+		} else {
+			cw = csv.NewWriter(w)
+			cw.Write(rowColumns)
+		}
+		for r := range results {
+			rw := rowOf(r)
+			var err error
+			if enc != nil {
+				err = enc.Encode(rw)
+			} else {
+				err = cw.Write(rw.fields())
+			}
+			if err != nil {
+				return err
+			}
+			n++
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if cw != nil {
+			cw.Flush()
+			return cw.Error()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d accounts scored, %d could not be\n", n, *unscored)
+	if in.strict && (b.rejected > 0 || *unscored > 0 || b.orphans > 0) {
+		return errStrict
+	}
+	return nil
+}
+
+func runExplain(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "explain")
+	var in inputs
+	in.register(fs, false)
+	at := atFlag(fs)
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("name one account or more: village explain [flags] ACCOUNT...")
+	}
+	t, err := parseAt(e, *at)
+	if err != nil {
+		return err
+	}
+	b, err := in.load(e)
+	if err != nil {
+		return err
+	}
+	var accounts []*persona.Account
+	for _, id := range fs.Args() {
+		a, ok := b.account(id)
+		if !ok {
+			return inputErr(fmt.Errorf("account %q is not in the accounts file", id))
+		}
+		accounts = append(accounts, a)
+	}
+	for i, a := range accounts {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r, err := b.scorer.Score(*a, b.signals[a.ID], t)
+		if err != nil {
+			return inputErr(err)
+		}
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		if err := r.Explain(e.stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runModel(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "model")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "default" {
+		return usageErr("village model default")
+	}
+	return ingest.WriteModel(e.stdout, scoring.DefaultModel(persona.B2B()))
+}
