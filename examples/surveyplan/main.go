@@ -69,48 +69,28 @@ func run(w io.Writer) error {
 		frame[i].Cost = cost(persona.ID(frame[i].Stratum))
 	}
 
-	// Allocate: strata are personas; the SD of an NPS answer's category
-	// (+1/0/-1) is about 0.8, a little more among executives, whose views
-	// are more divided. Every persona gets at least 8 interviews.
-	strata := sampling.Strata(frame)
 	counts := map[string]int{}
-	for i := range strata {
-		st := &strata[i]
+	for _, st := range sampling.Strata(frame) {
 		counts[st.Key] = st.Size
-		st.SD = 0.8
-		if st.Cost > 1 {
-			st.SD = 0.9
-		}
-		st.Min = min(8, st.Size)
 	}
+	// Strata are personas; the SD of an NPS answer's category (+1/0/-1) is
+	// about 0.8, a little more among executives, whose views are more
+	// divided. Every persona gets at least 8 interviews. The fatigue rules
+	// shrink the strata before the budget is allocated within what is left.
 	fatigue := sampling.Fatigue{MinGap: 90 * 24 * time.Hour, MaxPerAccount: 3}
-	// The fatigue rules shrink the strata before selection; allocate within
-	// what is left, so no stratum is asked for more people than it can give.
-	// A plan with no sizes only applies the rules, drawing the same thinning
-	// as the real plan will from the same source state.
-	probe, err := sampling.Select(frame, sampling.Plan{At: at, Fatigue: fatigue}, rand.NewPCG(1, 1))
+	wave, err := sampling.PlanWave(frame, sampling.WaveOptions{
+		Budget: budget, Method: sampling.Neyman, MinPerStratum: 8, Fatigue: fatigue, At: at,
+		SD: func(st sampling.Stratum) float64 {
+			if st.Cost > 1 {
+				return 0.9
+			}
+			return 0.8
+		},
+	}, func() rand.Source { return rand.NewPCG(1, 1) })
 	if err != nil {
 		return err
 	}
-	for i := range strata {
-		strata[i].Max = probe.Fatigue.Eligible[strata[i].Key]
-	}
-	n, err := sampling.SizeForBudget(strata, budget, sampling.Neyman)
-	if err != nil {
-		return err
-	}
-	alloc, err := sampling.Allocate(strata, n, sampling.Neyman)
-	if err != nil {
-		return err
-	}
-	sizes := map[string]int{}
-	for _, a := range alloc {
-		sizes[a.Key] = a.N
-	}
-	sample, err := sampling.Select(frame, sampling.Plan{Method: sampling.SRS, Sizes: sizes, At: at, Fatigue: fatigue}, rand.NewPCG(1, 1))
-	if err != nil {
-		return err
-	}
+	sample, alloc, n := wave.Sample, wave.Allocation, wave.N
 
 	// Field the survey: who answers, and what they say (0..10).
 	rates := villagesim.DefaultResponseRates()
@@ -130,60 +110,15 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A persona with nobody answering cannot be weighted up; merge it into its
-	// group's cell so that its weight is carried by its nearest neighbours.
-	answered := map[string]int{}
-	for i, ok := range responded {
-		if ok {
-			answered[cells[i]]++
-		}
-	}
-	adjCells := make([]string, len(cells))
-	for i, c := range cells {
-		adjCells[i] = c
-		if answered[c] == 0 {
-			p, _ := cat.Persona(persona.ID(c))
-			adjCells[i] = "group:" + p.Group
-		}
-	}
-	resp, kept, err := design.AdjustNonresponse(adjCells, responded)
-	if err != nil {
-		return err
-	}
-	y := make([]float64, len(kept))
-	respPersona := make([]string, len(kept))
-	var prom, pass, det int
-	for j, i := range kept {
-		y[j] = answer[i]
-		respPersona[j] = cells[i]
-		switch c, _ := sampling.NPSCategory(answer[i]); c {
-		case 1:
-			prom++
-		case 0:
-			pass++
-		default:
-			det++
-		}
-	}
-	naive, err := sampling.NPS(prom, pass, det)
-	if err != nil {
-		return err
-	}
-	everyone, err := resp.NPS(y)
-	if err != nil {
-		return err
-	}
-	categories := make([]float64, len(y))
-	for j, v := range y {
-		categories[j], _ = sampling.NPSCategory(v)
-	}
+	// A persona with nobody answering cannot be weighted up; its weight is
+	// carried by its group's respondents, its nearest neighbours.
+	pool := map[string]string{}
 	importance := map[string]float64{}
 	for i, p := range cat.Personas() {
-		if answered[string(p.ID)] > 0 {
-			importance[string(p.ID)] = cat.EffectiveWeight(i)
-		}
+		pool[string(p.ID)] = p.Group
+		importance[string(p.ID)] = cat.EffectiveWeight(i)
 	}
-	weighted, err := resp.WeightedDomainMean(categories, respPersona, importance)
+	est, err := design.NPSWave(cells, responded, answer, pool, importance)
 	if err != nil {
 		return err
 	}
@@ -228,16 +163,17 @@ func run(w io.Writer) error {
 	for _, a := range alloc {
 		k := a.Key
 		var p, pa, d int
-		for j := range y {
-			if respPersona[j] == k {
-				switch categories[j] {
-				case 1:
-					p++
-				case 0:
-					pa++
-				default:
-					d++
-				}
+		for i, ok := range responded {
+			if !ok || cells[i] != k {
+				continue
+			}
+			switch c, _ := sampling.NPSCategory(answer[i]); c {
+			case 1:
+				p++
+			case 0:
+				pa++
+			default:
+				d++
 			}
 		}
 		e, _ := sampling.NPSAdjustedWald(p, pa, d)
@@ -255,10 +191,14 @@ func run(w io.Writer) error {
 		lo, hi := e.CI(0.95)
 		fmt.Fprintf(w, "  %-44s %+6.1f  (95%% CI %+6.1f .. %+6.1f)   truth %+6.1f\n", label, 100*e.Value, 100*lo, 100*hi, 100*truth)
 	}
-	fmt.Fprintf(w, "\nNPS, from %d answers\n", len(y))
-	line("naive: everyone who answered, counted once", naive, trueAll)
-	line("weighted: every contact in the base once", everyone, trueAll)
-	line("persona-weighted: as decisions are made", weighted, trueWeighted)
+	answers := 0
+	for _, k := range est.Answered {
+		answers += k
+	}
+	fmt.Fprintf(w, "\nNPS, from %d answers\n", answers)
+	line("naive: everyone who answered, counted once", est.Naive, trueAll)
+	line("weighted: every contact in the base once", est.Everyone, trueAll)
+	line("persona-weighted: as decisions are made", est.Weighted, trueWeighted)
 	fmt.Fprintf(w, "\nThe naive figure is what most programmes report: it counts whoever answered, so it\n"+
 		"speaks for the people easiest to reach. The persona-weighted NPS counts each persona at\n"+
 		"its weight in the buying decision, with an interval that admits how few executives answered.\n")
