@@ -181,3 +181,26 @@ func TestAccountsTraitsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanAndAnswers(t *testing.T) {
+	units := []ingest.PlannedUnit{{Contact: "c1", Account: "acme", Stratum: "cio", Prob: 0.25, Population: 40}, {Contact: "c2", Stratum: "end-user", Prob: 1, Population: 0}}
+	var buf bytes.Buffer
+	if err := ingest.WritePlan(&buf, ingest.CSV, slices.Values(units)); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteString("c3,acme,cio,0,40\nc4,acme,cio,0.5,4.5\n,acme,cio,0.5,4\n")
+	r, err := ingest.Plan(&buf, ingest.CSV, "plan.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(units, r.Collect()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if s := r.Summary(); s.Rejected != 3 || s.Errors[0].Column != "prob" || s.Errors[1].Column != "population" || s.Errors[2].Column != "contact" {
+		t.Errorf("summary %+v", s)
+	}
+	a, _ := ingest.Answers(strings.NewReader("contact,value\nc1,9\nc2,NaN\nc3,\n"), ingest.CSV, "answers.csv", nil)
+	if got := a.Collect(); len(got) != 1 || got[0] != (ingest.Answer{Contact: "c1", Value: 9}) || a.Summary().Rejected != 2 {
+		t.Errorf("answers %v, summary %+v", got, a.Summary())
+	}
+}

@@ -1,13 +1,17 @@
 // Command village scores customer accounts from CSV or JSON-lines files,
 // without writing Go: persona-aware account health with its explanation,
-// calibration on renewal outcomes, and a synthetic base to try it on.
+// calibration on renewal outcomes, survey plans and their estimates, and a
+// synthetic base to try it all on.
 //
-//	village generate --dir demo --accounts 200        # a synthetic base as CSV files
-//	village score --dir demo                           # one row per account
-//	village explain --dir demo acct-00002              # why that account scores what it does
-//	village calibrate --dir demo --model-out fitted.json
+//	village generate --dir demo --accounts 200                 # a synthetic base as CSV files
+//	village score --dir demo --at 2026-01-01                    # one row per account
+//	village explain --dir demo --at 2026-01-01 acct-00002       # why that account scores what it does
+//	village calibrate --dir demo --model-out fitted.json        # fit the model to the renewals
 //	village score --dir demo --model fitted.json --json
-//	village model default > model.json                 # the default model, to edit
+//	village plan --dir demo --budget 300 --at 2026-01-01 --asked demo/signals.csv --out plan.csv
+//	village generate --dir demo --answers-for plan.csv          # field the plan (simulated)
+//	village estimate --plan plan.csv --answers demo/answers.csv # naive, weighted, persona-weighted NPS
+//	village model default > model.json                          # the default model, to edit
 //
 // Inputs are named one by one (--accounts, --contacts, --signals,
 // --committee, --outcomes) or found in --dir as accounts.csv,

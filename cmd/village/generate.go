@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +26,7 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	n := fs.Int("accounts", 200, "number of accounts")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same files")
 	titlesOnly := fs.Bool("titles-only", false, "write contacts with job titles and no persona, as a CRM export has them")
+	answersFor := fs.String("answers-for", "", "instead, field this plan ('village plan --out') on the base of the same --seed and --accounts: write who answered and their NPS to answers.csv in --dir")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -38,6 +41,9 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	base, err := villagesim.Generate(villagesim.Config{Seed: *seed, Accounts: *n, Committees: true, Traits: true, FitEffect: 0.5})
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	if *answersFor != "" {
+		return fieldPlan(e, base, *seed, *answersFor, filepath.Join(*dir, "answers.csv"))
 	}
 	signals := base.Signals(villagesim.SignalConfig{Seed: *seed, BadRate: 0.01})
 	renewed := base.Renewals(*seed)
@@ -106,4 +112,49 @@ func writeAccounts(w io.Writer, accounts []persona.Account) error {
 	}
 	slices.Sort(traits)
 	return ingest.WriteAccounts(w, ingest.CSV, slices.Values(accounts), traits...)
+}
+
+// fieldPlan simulates a survey of the plan's contacts in base: asked
+// directly, people answer about twice as often as in the broadcast surveys
+// villagesim models (executives still rarely do), and answer their
+// persona's true feeling in the account, give or take 10 points, on 0..10.
+func fieldPlan(e *env, base *villagesim.Base, seed uint64, planPath, out string) error {
+	plan, rejected, err := readAll(e, planPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.PlannedUnit], error) {
+		return ingest.Plan(r, f, p, nil)
+	})
+	if err != nil {
+		return err
+	}
+	if rejected > 0 {
+		return inputErr(fmt.Errorf("%s: %d row(s) rejected", planPath, rejected))
+	}
+	feeling := map[string]float64{}
+	for i, a := range base.Accounts {
+		for _, c := range a.Contacts {
+			p, _ := base.Catalog.Index(c.Persona)
+			feeling[c.ID] = base.Truth[i].Persona[p]
+		}
+	}
+	rates := villagesim.DefaultResponseRates()
+	rng := rand.New(rand.NewPCG(seed, 0x616e73))
+	var answers []ingest.Answer
+	unknown := 0
+	for _, u := range plan {
+		feel, ok := feeling[u.Contact]
+		if !ok {
+			unknown++
+			continue
+		}
+		if rng.Float64() < math.Min(1, 2*rates[persona.ID(u.Stratum)]) {
+			answers = append(answers, ingest.Answer{Contact: u.Contact, Value: math.Round(math.Max(0, math.Min(100, feel+10*rng.NormFloat64())) / 10)})
+		}
+	}
+	if unknown > 0 {
+		return inputErr(fmt.Errorf("%s: %d planned contact(s) are not in this base: give the --seed and --accounts it was generated with", planPath, unknown))
+	}
+	if err := writeOutput(e, out, func(w io.Writer) error { return ingest.WriteAnswers(w, ingest.CSV, slices.Values(answers)) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%d of the %d asked answered; wrote %s\nnext: village estimate --plan %s --answers %s\n", len(answers), len(plan), out, planPath, out)
+	return nil
 }

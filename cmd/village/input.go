@@ -118,97 +118,120 @@ func (in *inputs) load(e *env) (*base, error) {
 	if b.scorer, err = scoring.Compile(model, b.cat); err != nil {
 		return nil, inputErr(fmt.Errorf("model %s: %w", in.model, err))
 	}
-	rules := persona.B2BTitleRules()
-	if in.titles != "" {
-		data, err := os.ReadFile(in.titles)
-		if err != nil {
-			return nil, inputErr(err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rules); err != nil {
-			return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
-		}
-	}
-	titles, err := persona.NewTitleMapper(rules, b.cat)
-	if err != nil {
-		return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
-	}
-
-	paths := map[string]string{}
-	for _, f := range []struct {
-		name, value string
-		required    bool
-	}{
-		{"accounts", in.accounts, true}, {"contacts", in.contacts, true}, {"signals", in.signals, true},
-		{"committee", in.committee, false}, {"outcomes", in.outcome, false},
-	} {
-		if paths[f.name], err = in.find(f.value, f.name, f.required); err != nil {
-			return nil, err
-		}
-	}
-	cols := ingest.Columns(in.cols)
-
-	var rejected int
-	add := func(n int) { b.rejected += n }
-	if b.accounts, rejected, err = readAll(e, paths["accounts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
-		return ingest.Accounts(r, f, p, cols)
-	}); err != nil {
+	if err := in.loadVillage(e, b); err != nil {
 		return nil, err
 	}
-	add(rejected)
+	signalsPath, err := in.find(in.signals, "signals", true)
+	if err != nil {
+		return nil, err
+	}
+	outcomesPath, err := in.find(in.outcome, "outcomes", false)
+	if err != nil {
+		return nil, err
+	}
 	known := map[string]bool{}
 	for _, a := range b.accounts {
-		if known[a.ID] {
-			return nil, inputErr(fmt.Errorf("%s: account %q listed twice", paths["accounts"], a.ID))
-		}
 		known[a.ID] = true
 	}
-	contacts, rejected, err := readAll(e, paths["contacts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
-		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles, Accounts: known})
-	})
-	if err != nil {
-		return nil, err
-	}
-	add(rejected)
-	orphans, _ := ingest.Attach(b.accounts, contacts) // duplicates: the scorer reports the account
-	b.orphans += len(orphans)
-	if paths["committee"] != "" {
-		seats, rejected, err := readAll(e, paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
-			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
-		})
-		if err != nil {
-			return nil, err
-		}
-		add(rejected)
-		b.orphans += len(ingest.AttachCommittee(b.accounts, seats))
-	}
-	signals, rejected, err := readAll(e, paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
+	cols := ingest.Columns(in.cols)
+	signals, rejected, err := readAll(e, signalsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
 		return ingest.Signals(r, f, p, cols)
 	})
 	if err != nil {
 		return nil, err
 	}
-	add(rejected)
+	b.rejected += rejected
+	orphans := 0
 	for _, s := range signals {
 		if !known[s.Account] {
-			b.orphans++
+			orphans++
 			continue
 		}
 		b.signals[s.Account] = append(b.signals[s.Account], s)
 	}
-	if paths["outcomes"] != "" {
-		if b.outcomes, rejected, err = readAll(e, paths["outcomes"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
+	if outcomesPath != "" {
+		if b.outcomes, rejected, err = readAll(e, outcomesPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
 			return ingest.Outcomes(r, f, p, cols)
 		}); err != nil {
 			return nil, err
 		}
-		add(rejected)
+		b.rejected += rejected
 	}
-	if b.orphans > 0 {
-		fmt.Fprintf(e.stderr, "%d contact, seat or signal row(s) name an account that is not in %s: not used\n", b.orphans, paths["accounts"])
+	if orphans > 0 {
+		fmt.Fprintf(e.stderr, "%d signal row(s) name an account that is not in the accounts file: not used\n", orphans)
 	}
+	b.orphans += orphans
 	return b, nil
+}
+
+// loadVillage reads the title rules, the accounts, their contacts and
+// their committees into b.
+func (in *inputs) loadVillage(e *env, b *base) error {
+	rules := persona.B2BTitleRules()
+	if in.titles != "" {
+		data, err := os.ReadFile(in.titles)
+		if err != nil {
+			return inputErr(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rules); err != nil {
+			return inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+		}
+	}
+	titles, err := persona.NewTitleMapper(rules, b.cat)
+	if err != nil {
+		return inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+	}
+	accountsPath, err := in.find(in.accounts, "accounts", true)
+	if err != nil {
+		return err
+	}
+	contactsPath, err := in.find(in.contacts, "contacts", true)
+	if err != nil {
+		return err
+	}
+	committeePath, err := in.find(in.committee, "committee", false)
+	if err != nil {
+		return err
+	}
+	cols := ingest.Columns(in.cols)
+	var rejected int
+	if b.accounts, rejected, err = readAll(e, accountsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
+		return ingest.Accounts(r, f, p, cols)
+	}); err != nil {
+		return err
+	}
+	b.rejected += rejected
+	known := map[string]bool{}
+	for _, a := range b.accounts {
+		if known[a.ID] {
+			return inputErr(fmt.Errorf("%s: account %q listed twice", accountsPath, a.ID))
+		}
+		known[a.ID] = true
+	}
+	contacts, rejected, err := readAll(e, contactsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
+		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles, Accounts: known})
+	})
+	if err != nil {
+		return err
+	}
+	b.rejected += rejected
+	ingest.Attach(b.accounts, contacts) // no orphans (the reader knows the accounts); duplicates: the scorer reports the account
+	if committeePath != "" {
+		seats, rejected, err := readAll(e, committeePath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
+			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
+		})
+		if err != nil {
+			return err
+		}
+		b.rejected += rejected
+		if orphans := ingest.AttachCommittee(b.accounts, seats); len(orphans) > 0 {
+			fmt.Fprintf(e.stderr, "%d committee row(s) name an account that is not in the accounts file: not used\n", len(orphans))
+			b.orphans += len(orphans)
+		}
+	}
+	return nil
 }
 
 // account returns the account with the given ID.

@@ -268,3 +268,60 @@ func TestScoreRowsEqualTheLibrary(t *testing.T) {
 		}
 	}
 }
+
+// plan, fielded by generate --answers-for, then estimate: the survey
+// commands end to end, and their bad input.
+func TestPlanAndEstimate(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "200", "--seed", "4"); code != 0 {
+		t.Fatalf("generate: %d\n%s", code, stderr)
+	}
+	plan := filepath.Join(dir, "plan.csv")
+	_, stderr, code := village(t, "plan", "--dir", dir, "--budget", "250", "--at", "2026-01-01", "--asked", filepath.Join(dir, "signals.csv"), "--out", plan)
+	if code != 0 || !strings.Contains(stderr, "budget 250 buys") || !strings.Contains(stderr, "finance-exec") {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(plan)
+	if !strings.HasPrefix(string(data), "contact,account,stratum,prob,population\n") || strings.Count(string(data), "\n") < 50 {
+		t.Errorf("plan file:\n%.500s", data)
+	}
+	// The same seed and files give the same plan.
+	again := filepath.Join(dir, "again.csv")
+	village(t, "plan", "--dir", dir, "--budget", "250", "--at", "2026-01-01", "--asked", filepath.Join(dir, "signals.csv"), "--out", again)
+	if data2, _ := os.ReadFile(again); string(data2) != string(data) {
+		t.Error("the same plan twice gave two files")
+	}
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "200", "--seed", "4", "--answers-for", plan); code != 0 {
+		t.Fatalf("fielding: %d\n%s", code, stderr)
+	}
+	answers := filepath.Join(dir, "answers.csv")
+	out, stderr, code := village(t, "estimate", "--plan", plan, "--answers", answers)
+	if code != 0 || strings.Count(out, "SE") != 3 || !strings.Contains(out, "persona-weighted") {
+		t.Fatalf("estimate: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("contact,account,stratum,prob,population\nc1,a,cio,0,5\n"), 0o644)
+	elevens := filepath.Join(dir, "elevens.csv")
+	first := strings.SplitN(string(data), "\n", 3)[1]
+	os.WriteFile(elevens, []byte("contact,value\n"+strings.SplitN(first, ",", 2)[0]+",11\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"a plan with a rejected row", []string{"estimate", "--plan", bad, "--answers", answers}, exitInput, "must be whole"},
+		{"an answer off the NPS scale", []string{"estimate", "--plan", plan, "--answers", elevens}, exitInput, "whole number 0..10"},
+		{"no budget", []string{"plan", "--dir", dir}, exitUsage, "--budget"},
+		{"an unknown persona's cost", []string{"plan", "--dir", dir, "--budget", "9", "--cost", "king=3"}, exitUsage, `unknown persona "king"`},
+		{"fielding on another base", []string{"generate", "--dir", dir, "--accounts", "20", "--answers-for", plan}, exitInput, "not in this base"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := village(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.says) {
+				t.Errorf("exit %d, want %d\n%s", code, tc.code, stderr)
+			}
+		})
+	}
+}

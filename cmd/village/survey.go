@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/persona"
+	"github.com/villagecx/village/sampling"
+	"github.com/villagecx/village/scoring"
+)
+
+// costs is the repeated --cost persona=units flag over a default table:
+// an interview with someone of the decision group costs 6, of the
+// technical group 3, anyone else 1.
+type costs map[persona.ID]float64
+
+func defaultCosts(cat *persona.Catalog) costs {
+	c := costs{}
+	for _, p := range cat.Personas() {
+		switch p.Group {
+		case persona.GroupDecision:
+			c[p.ID] = 6
+		case persona.GroupTechnical:
+			c[p.ID] = 3
+		default:
+			c[p.ID] = 1
+		}
+	}
+	return c
+}
+
+func (c costs) String() string { return "" }
+
+func (c costs) Set(s string) error {
+	p, v, ok := strings.Cut(s, "=")
+	x, err := strconv.ParseFloat(v, 64)
+	if !ok || err != nil || !(x > 0) || x > 1e9 {
+		return fmt.Errorf("want persona=cost with a positive cost, e.g. cio=6")
+	}
+	c[persona.ID(p)] = x
+	return nil
+}
+
+func runPlan(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "plan")
+	dir := fs.String("dir", "", "a folder holding accounts and contacts as .csv or .jsonl")
+	accounts := fs.String("accounts", "", "accounts file")
+	contactsFile := fs.String("contacts", "", "contacts file (the frame: every contact active at --at)")
+	asked := fs.String("asked", "", "optional signals file of past survey answers: a contact heard within --min-gap days is not asked again")
+	titles := fs.String("titles", "", "job-title rules JSON (default: the built-in B2B rules)")
+	budget := fs.Float64("budget", 0, "what the wave may spend, in interview cost units (required)")
+	at := atFlag(fs)
+	minGap := fs.Int("min-gap", 90, "do not ask anyone asked in the last this many days")
+	perAccount := fs.Int("per-account", 3, "ask at most this many people per account")
+	minPer := fs.Int("min", 8, "ask at least this many of each persona, where that many are eligible")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed and files give the same plan")
+	out := fs.String("out", "", "write the plan here (.csv or .jsonl) instead of stdout")
+	cat := persona.B2B()
+	cost := defaultCosts(cat)
+	fs.Var(cost, "cost", "cost of an interview by persona, persona=units (repeatable; default: decision group 6, technical 3, others 1)")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if !(*budget > 0) || fs.NArg() > 0 || *minGap < 0 || *perAccount < 0 || *minPer < 0 {
+		return usageErr("give a positive --budget, non-negative --min-gap, --per-account and --min, and no arguments")
+	}
+	for p := range cost {
+		if _, ok := cat.Persona(p); !ok {
+			return usageErr("--cost: unknown persona %q", p)
+		}
+	}
+	t, err := parseAt(e, *at)
+	if err != nil {
+		return err
+	}
+	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}}
+	b := &base{cat: cat}
+	if err := in.loadVillage(e, b); err != nil {
+		return err
+	}
+	last := map[string]time.Time{}
+	if *asked != "" {
+		signals, _, err := readAll(e, *asked, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
+			return ingest.Signals(r, f, p, nil)
+		})
+		if err != nil {
+			return err
+		}
+		for _, sig := range signals {
+			if sig.Contact != "" && !sig.At.After(t) && sig.At.After(last[sig.Contact]) {
+				last[sig.Contact] = sig.At
+			}
+		}
+	}
+	unmapped := 0
+	frame := sampling.FrameFromAccounts(b.accounts, t, nil, nil, last)
+	frame = slices.DeleteFunc(frame, func(u sampling.FrameUnit) bool {
+		if u.Stratum == string(persona.Unmapped) {
+			unmapped++
+			return true
+		}
+		return false
+	})
+	if unmapped > 0 {
+		fmt.Fprintf(e.stderr, "%d contact(s) of unknown persona left out of the frame: a stratum needs a persona\n", unmapped)
+	}
+	if len(frame) == 0 {
+		return inputErr(fmt.Errorf("nobody to ask: no contact of a known persona is active at %s", t.Format(time.DateOnly)))
+	}
+	for i := range frame {
+		frame[i].Cost = cost[persona.ID(frame[i].Stratum)]
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	fatigue := sampling.Fatigue{MinGap: time.Duration(*minGap) * 24 * time.Hour, MaxPerAccount: *perAccount}
+	wave, err := sampling.PlanWave(frame, sampling.WaveOptions{Budget: *budget, Method: sampling.Neyman, MinPerStratum: *minPer, Fatigue: fatigue, At: t},
+		func() rand.Source { return rand.NewPCG(*seed, *seed) })
+	if err != nil {
+		return inputErr(err)
+	}
+	s := wave.Sample
+	population := map[string]float64{}
+	for k, n := range s.Fatigue.Frame {
+		population[k] = float64(n - s.Fatigue.RecentlyContacted[k])
+	}
+	units := make([]ingest.PlannedUnit, len(s.Units))
+	for i, u := range s.Units {
+		units[i] = ingest.PlannedUnit{Contact: u.ID, Account: u.Account, Stratum: u.Stratum, Prob: u.Prob, Population: population[u.Stratum]}
+	}
+	err = writeOutput(e, *out, func(w io.Writer) error { return ingest.WritePlan(w, formatOf(*out), slices.Values(units)) })
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stderr, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(e.stderr, "budget %g buys %d interviews (Neyman allocation; fatigue: not asked in %d days, at most %d per account)\n",
+		*budget, wave.N, *minGap, *perAccount)
+	fmt.Fprintln(tw, "persona\tin frame\tasked recently\tcapped\teligible\tcost\tasked\t")
+	for _, a := range wave.Allocation {
+		k := a.Key
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%g\t%d\t\n", k, s.Fatigue.Frame[k], s.Fatigue.RecentlyContacted[k],
+			s.Fatigue.OverAccountCap[k], s.Fatigue.Eligible[k], cost[persona.ID(k)], a.N)
+	}
+	return tw.Flush()
+}
+
+func runEstimate(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "estimate")
+	planFile := fs.String("plan", "", "the plan 'village plan' wrote (required)")
+	answersFile := fs.String("answers", "", "the answers: contact, value (NPS, 0..10) (required)")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if *planFile == "" || *answersFile == "" || fs.NArg() > 0 {
+		return usageErr("give --plan and --answers, and no arguments")
+	}
+	plan, planRejected, err := readAll(e, *planFile, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.PlannedUnit], error) {
+		return ingest.Plan(r, f, p, nil)
+	})
+	if err != nil {
+		return err
+	}
+	answers, _, err := readAll(e, *answersFile, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Answer], error) {
+		return ingest.Answers(r, f, p, nil)
+	})
+	if err != nil {
+		return err
+	}
+	if planRejected > 0 {
+		return inputErr(fmt.Errorf("%s: %d row(s) rejected: a plan must be whole to weight from", *planFile, planRejected))
+	}
+	if len(plan) == 0 {
+		return inputErr(fmt.Errorf("%s: no planned unit", *planFile))
+	}
+	index := map[string]int{}
+	units := make([]sampling.Unit, len(plan))
+	population := map[string]float64{}
+	strata := make([]string, len(plan))
+	for i, u := range plan {
+		if _, dup := index[u.Contact]; dup {
+			return inputErr(fmt.Errorf("%s: contact %q planned twice", *planFile, u.Contact))
+		}
+		index[u.Contact] = i
+		units[i] = sampling.Unit{Stratum: u.Stratum, Weight: 1 / u.Prob}
+		strata[i] = u.Stratum
+		if u.Population > 0 {
+			population[u.Stratum] = u.Population
+		}
+	}
+	responded := make([]bool, len(plan))
+	scores := make([]float64, len(plan))
+	unplanned, again := 0, 0
+	for _, a := range answers {
+		i, ok := index[a.Contact]
+		switch {
+		case !ok:
+			unplanned++
+			continue
+		case responded[i]:
+			again++
+			continue
+		}
+		if _, err := sampling.NPSCategory(a.Value); err != nil {
+			return inputErr(fmt.Errorf("%s: contact %q answered %v: an NPS answer is a whole number 0..10", *answersFile, a.Contact, a.Value))
+		}
+		responded[i], scores[i] = true, a.Value
+	}
+	if unplanned > 0 || again > 0 {
+		fmt.Fprintf(e.stderr, "%d answer(s) from contacts not in the plan and %d repeated answer(s): not used\n", unplanned, again)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	d, err := sampling.NewDesign(units, &sampling.DesignOptions{PopulationPSUs: population, Lonely: sampling.LonelyCertainty})
+	if err != nil {
+		return inputErr(err)
+	}
+	cat := persona.B2B()
+	pool, importance := map[string]string{}, map[string]float64{}
+	for i, p := range cat.Personas() {
+		pool[string(p.ID)] = p.Group
+		importance[string(p.ID)] = cat.EffectiveWeight(i)
+	}
+	est, err := d.NPSWave(strata, responded, scores, pool, importance)
+	if err != nil {
+		return inputErr(err)
+	}
+	n := 0
+	for _, k := range est.Answered {
+		n += k
+	}
+	fmt.Fprintf(e.stdout, "NPS from %d answers of %d asked (95%% confidence intervals)\n", n, len(plan))
+	for _, l := range []struct {
+		label string
+		e     sampling.Estimate
+	}{
+		{"naive: everyone who answered, counted once", est.Naive},
+		{"weighted: every contact in the base once", est.Everyone},
+		{"persona-weighted: as decisions are made", est.Weighted},
+	} {
+		lo, hi := l.e.CI(0.95)
+		fmt.Fprintf(e.stdout, "  %-44s %+6.1f  SE %4.1f  (%+6.1f .. %+6.1f)\n", l.label, 100*l.e.Value, 100*l.e.SE, 100*lo, 100*hi)
+	}
+	if len(est.Pooled) > 0 {
+		fmt.Fprintf(e.stdout, "nobody answered among %s: their weight is carried by their group's respondents\n", strings.Join(est.Pooled, ", "))
+	}
+	return nil
+}
