@@ -24,6 +24,8 @@ type inputs struct {
 	model, titles                                   string
 	cols                                            columns
 	strict                                          bool
+	// noSignals is set by commands that read no signals (plan).
+	noSignals bool
 }
 
 func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
@@ -103,7 +105,57 @@ func readAll[T any](e *env, path string, open func(io.Reader, ingest.Format, str
 
 // load reads the model, the title rules and the files into a base.
 func (in *inputs) load(e *env) (*base, error) {
-	b := &base{cat: persona.B2B(), signals: map[string][]scoring.Signal{}}
+	b, err := in.loadModel()
+	if err != nil {
+		return nil, err
+	}
+	if err := in.loadVillage(e, b); err != nil {
+		return nil, err
+	}
+	paths, err := in.paths()
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for _, a := range b.accounts {
+		known[a.ID] = true
+	}
+	cols := ingest.Columns(in.cols)
+	signals, rejected, err := readAll(e, paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
+		return ingest.Signals(r, f, p, cols)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.rejected += rejected
+	b.signals = map[string][]scoring.Signal{}
+	orphans := 0
+	for _, s := range signals {
+		if !known[s.Account] {
+			orphans++
+			continue
+		}
+		b.signals[s.Account] = append(b.signals[s.Account], s)
+	}
+	if paths["outcomes"] != "" {
+		if b.outcomes, rejected, err = readAll(e, paths["outcomes"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
+			return ingest.Outcomes(r, f, p, cols)
+		}); err != nil {
+			return nil, err
+		}
+		b.rejected += rejected
+	}
+	if orphans > 0 {
+		fmt.Fprintf(e.stderr, "%d signal row(s) name an account that is not in the accounts file: not used\n", orphans)
+	}
+	b.orphans += orphans
+	return b, nil
+}
+
+// loadModel returns a base with the B2B catalog and the scorer of the
+// model given (or the default model).
+func (in *inputs) loadModel() (*base, error) {
+	b := &base{cat: persona.B2B()}
 	model := scoring.DefaultModel(b.cat)
 	if in.model != "" {
 		data, err := os.ReadFile(in.model)
@@ -118,99 +170,91 @@ func (in *inputs) load(e *env) (*base, error) {
 	if b.scorer, err = scoring.Compile(model, b.cat); err != nil {
 		return nil, inputErr(fmt.Errorf("model %s: %w", in.model, err))
 	}
-	if err := in.loadVillage(e, b); err != nil {
-		return nil, err
-	}
-	signalsPath, err := in.find(in.signals, "signals", true)
-	if err != nil {
-		return nil, err
-	}
-	outcomesPath, err := in.find(in.outcome, "outcomes", false)
-	if err != nil {
-		return nil, err
-	}
-	known := map[string]bool{}
-	for _, a := range b.accounts {
-		known[a.ID] = true
-	}
-	cols := ingest.Columns(in.cols)
-	signals, rejected, err := readAll(e, signalsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
-		return ingest.Signals(r, f, p, cols)
-	})
-	if err != nil {
-		return nil, err
-	}
-	b.rejected += rejected
-	orphans := 0
-	for _, s := range signals {
-		if !known[s.Account] {
-			orphans++
-			continue
+	return b, nil
+}
+
+// titleMapper returns the title rules given (or the built-in B2B ones).
+func (in *inputs) titleMapper(cat *persona.Catalog) (*persona.TitleMapper, error) {
+	rules := persona.B2BTitleRules()
+	if in.titles != "" {
+		data, err := os.ReadFile(in.titles)
+		if err != nil {
+			return nil, inputErr(err)
 		}
-		b.signals[s.Account] = append(b.signals[s.Account], s)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rules); err != nil {
+			return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+		}
 	}
-	if outcomesPath != "" {
-		if b.outcomes, rejected, err = readAll(e, outcomesPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
-			return ingest.Outcomes(r, f, p, cols)
-		}); err != nil {
+	titles, err := persona.NewTitleMapper(rules, cat)
+	if err != nil {
+		return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+	}
+	return titles, nil
+}
+
+// paths finds every input file: accounts, contacts and signals required
+// (signals only when the command takes them), committee and outcomes when
+// present.
+func (in *inputs) paths() (map[string]string, error) {
+	paths := map[string]string{}
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"accounts", in.accounts, true}, {"contacts", in.contacts, true}, {"signals", in.signals, !in.noSignals},
+		{"committee", in.committee, false}, {"outcomes", in.outcome, false},
+	} {
+		var err error
+		if paths[f.name], err = in.find(f.value, f.name, f.required); err != nil {
 			return nil, err
 		}
-		b.rejected += rejected
 	}
-	if orphans > 0 {
-		fmt.Fprintf(e.stderr, "%d signal row(s) name an account that is not in the accounts file: not used\n", orphans)
+	return paths, nil
+}
+
+// loadAccounts reads the accounts file into b, rejecting an account listed
+// twice.
+func (in *inputs) loadAccounts(e *env, b *base, path string) error {
+	var rejected int
+	var err error
+	if b.accounts, rejected, err = readAll(e, path, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
+		return ingest.Accounts(r, f, p, ingest.Columns(in.cols))
+	}); err != nil {
+		return err
 	}
-	b.orphans += orphans
-	return b, nil
+	b.rejected += rejected
+	seen := make(map[string]bool, len(b.accounts))
+	for _, a := range b.accounts {
+		if seen[a.ID] {
+			return inputErr(fmt.Errorf("%s: account %q listed twice", path, a.ID))
+		}
+		seen[a.ID] = true
+	}
+	return nil
 }
 
 // loadVillage reads the title rules, the accounts, their contacts and
 // their committees into b.
 func (in *inputs) loadVillage(e *env, b *base) error {
-	rules := persona.B2BTitleRules()
-	if in.titles != "" {
-		data, err := os.ReadFile(in.titles)
-		if err != nil {
-			return inputErr(err)
-		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rules); err != nil {
-			return inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
-		}
-	}
-	titles, err := persona.NewTitleMapper(rules, b.cat)
-	if err != nil {
-		return inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
-	}
-	accountsPath, err := in.find(in.accounts, "accounts", true)
+	titles, err := in.titleMapper(b.cat)
 	if err != nil {
 		return err
 	}
-	contactsPath, err := in.find(in.contacts, "contacts", true)
+	paths, err := in.paths()
 	if err != nil {
 		return err
 	}
-	committeePath, err := in.find(in.committee, "committee", false)
-	if err != nil {
+	if err := in.loadAccounts(e, b, paths["accounts"]); err != nil {
 		return err
 	}
-	cols := ingest.Columns(in.cols)
-	var rejected int
-	if b.accounts, rejected, err = readAll(e, accountsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
-		return ingest.Accounts(r, f, p, cols)
-	}); err != nil {
-		return err
-	}
-	b.rejected += rejected
 	known := map[string]bool{}
 	for _, a := range b.accounts {
-		if known[a.ID] {
-			return inputErr(fmt.Errorf("%s: account %q listed twice", accountsPath, a.ID))
-		}
 		known[a.ID] = true
 	}
-	contacts, rejected, err := readAll(e, contactsPath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
+	cols := ingest.Columns(in.cols)
+	contacts, rejected, err := readAll(e, paths["contacts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
 		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles, Accounts: known})
 	})
 	if err != nil {
@@ -218,8 +262,8 @@ func (in *inputs) loadVillage(e *env, b *base) error {
 	}
 	b.rejected += rejected
 	ingest.Attach(b.accounts, contacts) // no orphans (the reader knows the accounts); duplicates: the scorer reports the account
-	if committeePath != "" {
-		seats, rejected, err := readAll(e, committeePath, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
+	if paths["committee"] != "" {
+		seats, rejected, err := readAll(e, paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
 			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
 		})
 		if err != nil {
@@ -253,6 +297,11 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return inputErr(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets, not reports
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
 	}
 	if err := write(tmp); err != nil {
 		tmp.Close()

@@ -325,3 +325,34 @@ func TestPlanAndEstimate(t *testing.T) {
 		})
 	}
 }
+
+// --sorted streams the files one account at a time and writes what reading
+// them whole writes; a file out of order is an input error, nothing written.
+func TestSortedStreams(t *testing.T) {
+	dir := demo(t)
+	whole, _, code := village(t, "score", "--dir", dir, "--at", "2026-01-01")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	streamed, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--sorted")
+	if code != 0 || streamed != whole {
+		t.Fatalf("--sorted: exit %d, output differs: %v\n%s", code, streamed != whole, stderr)
+	}
+	if !strings.Contains(stderr, "signals.csv:") || !strings.Contains(stderr, "25 accounts scored") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	// Move the first signal row to the end: acct-00000 then comes after acct-00024.
+	path := filepath.Join(dir, "signals.csv")
+	data, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(data), "\n")
+	lines = append(append([]string{lines[0]}, lines[2:]...), lines[1], "acct-99999,x,,nps,9,2025-12-01T00:00:00Z,\n")
+	os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644)
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	_, stderr, code = village(t, "score", "--dir", dir, "--at", "2026-01-01", "--sorted", "--out", out)
+	if code != exitInput || !strings.Contains(stderr, "not grouped by account") {
+		t.Errorf("out of order: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Error("an output was written")
+	}
+}

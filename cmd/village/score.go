@@ -88,19 +88,13 @@ func (r row) fields() []string {
 		strconv.Itoa(r.Used), strconv.Itoa(r.Dropped)}
 }
 
-// scoreEach scores the base's accounts in order, yielding each result, and
+// scoreEach scores the accounts in yields, which are b's accounts in
+// order (with their contacts and signals), yielding each result, and
 // reports on stderr each account that cannot be scored. It draws a
 // progress line on a terminal.
-func scoreEach(ctx context.Context, e *env, b *base, at time.Time) (iter.Seq[*scoring.Result], *int) {
+func scoreEach(ctx context.Context, e *env, b *base, in iter.Seq2[persona.Account, []scoring.Signal], at time.Time) (iter.Seq[*scoring.Result], *int) {
 	unscored := new(int)
 	return func(yield func(*scoring.Result) bool) {
-		in := func(yield func(persona.Account, []scoring.Signal) bool) {
-			for i := range b.accounts {
-				if !yield(b.accounts[i], b.signals[b.accounts[i].ID]) {
-					return
-				}
-			}
-		}
 		done := 0
 		progress := func(n int) {
 			done = n
@@ -139,6 +133,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	at := atFlag(fs)
 	asJSON := fs.Bool("json", false, "write JSON lines instead of CSV")
 	out := fs.String("out", "", "write to this file (whole or not at all) instead of stdout")
+	sorted := fs.Bool("sorted", false, "stream: the contacts, committee and signals files are grouped by account in the accounts file's order, so that memory holds one account at a time (a base of any size)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -149,11 +144,28 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := in.load(e)
-	if err != nil {
-		return err
+	var b *base
+	var accounts iter.Seq2[persona.Account, []scoring.Signal]
+	var st *stream
+	if *sorted {
+		if st, err = in.openSorted(e); err != nil {
+			return err
+		}
+		defer st.close()
+		b, accounts = st.base, st.All()
+	} else {
+		if b, err = in.load(e); err != nil {
+			return err
+		}
+		accounts = func(yield func(persona.Account, []scoring.Signal) bool) {
+			for i := range b.accounts {
+				if !yield(b.accounts[i], b.signals[b.accounts[i].ID]) {
+					return
+				}
+			}
+		}
 	}
-	results, unscored := scoreEach(ctx, e, b, t)
+	results, unscored := scoreEach(ctx, e, b, accounts, t)
 	n := 0
 	err = writeOutput(e, *out, func(w io.Writer) error {
 		var enc *json.Encoder
@@ -180,6 +192,9 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if st != nil && st.err != nil {
+			return st.err
+		}
 		if cw != nil {
 			cw.Flush()
 			return cw.Error()
@@ -188,6 +203,9 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	})
 	if err != nil {
 		return err
+	}
+	if st != nil {
+		b.rejected, b.orphans = st.finish(e)
 	}
 	fmt.Fprintf(e.stderr, "%d accounts scored, %d could not be\n", n, *unscored)
 	if in.strict && (b.rejected > 0 || *unscored > 0 || b.orphans > 0) {

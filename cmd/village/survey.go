@@ -81,7 +81,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}}
+	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}, noSignals: true}
 	b := &base{cat: cat}
 	if err := in.loadVillage(e, b); err != nil {
 		return err
