@@ -356,3 +356,19 @@ func TestSortedStreams(t *testing.T) {
 		t.Error("an output was written")
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		n, total int
+		want     string
+	}{
+		{0, 10, "[..............................]   0%  0/10 accounts"},
+		{3000, 10000, "[#########.....................]  30%  3000/10000 accounts"},
+		{10, 10, "[##############################] 100%  10/10 accounts"},
+		{0, 0, "[..............................]   0%  0/0 accounts"},
+	} {
+		if got := progressBar(tc.n, tc.total); got != tc.want {
+			t.Errorf("progressBar(%d, %d) = %q, want %q", tc.n, tc.total, got, tc.want)
+		}
+	}
+}

@@ -99,7 +99,7 @@ func scoreEach(ctx context.Context, e *env, b *base, in iter.Seq2[persona.Accoun
 		progress := func(n int) {
 			done = n
 			if e.progress && (n%500 == 0 || n == len(b.accounts)) {
-				fmt.Fprintf(e.stderr, "\rscored %d of %d accounts", n, len(b.accounts))
+				fmt.Fprint(e.stderr, "\r"+progressBar(n, len(b.accounts)))
 			}
 		}
 		defer func() {
@@ -268,4 +268,19 @@ func runModel(ctx context.Context, e *env, args []string) error {
 		return usageErr("village model default")
 	}
 	return ingest.WriteModel(e.stdout, scoring.DefaultModel(persona.B2B()))
+}
+
+// progressBar draws n of total as a bar 30 characters wide with the
+// percentage and the counts, e.g. "[#########.....................]  30%  3000/10000 accounts".
+func progressBar(n, total int) string {
+	const width = 30
+	filled := 0
+	if total > 0 {
+		filled = min(width*n/total, width)
+	}
+	pct := 0
+	if total > 0 {
+		pct = 100 * n / total
+	}
+	return fmt.Sprintf("[%s%s] %3d%%  %d/%d accounts", strings.Repeat("#", filled), strings.Repeat(".", width-filled), pct, n, total)
 }
