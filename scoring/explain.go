@@ -29,7 +29,7 @@ func (r *Result) Explain(w io.Writer) error {
 			ew.printf("  %+6.1f  personas not heard, at their priors\n", r.PriorContribution)
 		}
 		for _, t := range r.Terms {
-			ew.printf("  %+6.1f  %s\n", t.Points, t.describe())
+			ew.printf("  %+6.1f  %s\n", t.Points, t.String())
 		}
 		if r.Veto.Applied {
 			ew.printf("  %+6.1f  veto: %s (answers averaging %.1f) caps the account at its score %.1f\n",
@@ -77,8 +77,9 @@ func (r *Result) Explain(w io.Writer) error {
 	return ew.err
 }
 
-// describe says in words why the term applied.
-func (t *Term) describe() string {
+// String says in words why the term applied, as Explain writes it, e.g.
+// "champion left 41 days ago".
+func (t Term) String() string {
 	days := time.Duration(t.Age).Hours() / 24
 	switch t.Kind {
 	case TermSoftVeto:
@@ -97,7 +98,7 @@ func (t *Term) describe() string {
 
 // who names the person an event is about: the persona, or the committee
 // role with the persona in parentheses ("economic-buyer (finance-exec)").
-func (t *Term) who() string {
+func (t Term) who() string {
 	switch {
 	case t.Role == persona.RoleUnspecified:
 		return string(t.Persona)

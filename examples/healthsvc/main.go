@@ -107,16 +107,32 @@ func httpServer(handler http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// seed registers a synthetic base and scores it at the end of its
-// simulated year, so the service answers with real data from the start.
+// seed registers a synthetic base (with buying committees) and scores it
+// at the end of each quarter of its simulated year, with the signals known
+// then, so that the service answers, and its pages draw, history from the
+// start.
 func seed(ctx context.Context, srv *Server, n int) error {
-	base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: n})
+	base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: n, Committees: true})
 	if err != nil {
 		return err
 	}
-	if err := srv.Register(base.Accounts...); err != nil {
+	if err := srv.Register(ctx, base.Accounts...); err != nil {
 		return err
 	}
-	_, _, err = srv.ScoreAndStore(ctx, base.Accounts, base.Signals(villagesim.SignalConfig{Seed: 1}), base.End)
-	return err
+	signals := base.Signals(villagesim.SignalConfig{Seed: 1})
+	for q := 3; q >= 0; q-- {
+		at := base.End.AddDate(0, -3*q, 0)
+		known := make([][]scoring.Signal, len(signals))
+		for i, sigs := range signals {
+			for _, s := range sigs {
+				if !s.At.After(at) {
+					known[i] = append(known[i], s)
+				}
+			}
+		}
+		if _, _, err := srv.ScoreAndStore(ctx, base.Accounts, known, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }

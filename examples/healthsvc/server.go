@@ -87,12 +87,16 @@ func (s *Server) setModel(ctx context.Context, m scoring.Model) (int, error) {
 	return v, nil
 }
 
-// Register adds or replaces accounts after validating them against the catalog.
-func (s *Server) Register(accounts ...persona.Account) error {
+// Register adds or replaces accounts after validating them against the
+// catalog, and records their names and segments for the pages.
+func (s *Server) Register(ctx context.Context, accounts ...persona.Account) error {
 	for i := range accounts {
 		if err := accounts[i].Validate(s.cat); err != nil {
 			return err
 		}
+	}
+	if err := s.store.SaveAccounts(ctx, accounts); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,6 +144,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/accounts/{id}", s.account)
 	mux.HandleFunc("GET /v1/model", s.getModel)
 	mux.HandleFunc("POST /v1/model", s.postModel)
+	mux.HandleFunc("GET /{$}", s.basePage)
+	mux.HandleFunc("GET /accounts/{id}", s.accountPage)
+	mux.HandleFunc("GET /model", s.modelPage)
+	mux.HandleFunc("GET /static/style.css", styleSheet)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
@@ -155,17 +163,18 @@ func (s *Server) Handler() http.Handler {
 // jsonWriter records the status and turns the plain-text replies that
 // net/http writes itself (the mux's 404 and 405, its redirects to a cleaned
 // path) into the service's JSON error form, keeping their headers (Allow,
-// Location).
+// Location). The pages' own HTML errors pass through.
 type jsonWriter struct {
 	http.ResponseWriter
 	status  int
 	replace bool // the handler's body is discarded: a JSON body was written instead
+	page    bool // a page is answering in HTML (render): its errors are HTML too
 }
 
 func (w *jsonWriter) WriteHeader(code int) {
 	w.status = code
 	h := w.Header()
-	if ct := h.Get("Content-Type"); code >= 300 && !strings.HasPrefix(ct, "application/json") {
+	if ct := h.Get("Content-Type"); code >= 300 && !strings.HasPrefix(ct, "application/json") && !w.page {
 		w.replace = true
 		body := errorBody{Error: strings.ToLower(http.StatusText(code))}
 		if loc := h.Get("Location"); loc != "" {
@@ -233,8 +242,12 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("account ID %q in the body does not match %q in the path", req.Account.ID, id), nil)
 			return
 		}
-		if err := s.Register(*req.Account); err != nil {
+		if err := req.Account.Validate(s.cat); err != nil {
 			writeError(w, http.StatusUnprocessableEntity, "invalid account", splitErrors(err))
+			return
+		}
+		if err := s.Register(r.Context(), *req.Account); err != nil {
+			s.internalError(w, r, err)
 			return
 		}
 	}

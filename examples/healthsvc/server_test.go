@@ -25,7 +25,7 @@ import (
 
 var now = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
-func newTestServer(t *testing.T) (*Server, *httptest.Server) {
+func newTestServer(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := OpenStore(ctx, filepath.Join(t.TempDir(), "h.db"))

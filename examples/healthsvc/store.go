@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 
+	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
 )
 
@@ -57,9 +59,16 @@ const (
 // maxGroup caps how many SaveScores calls share one transaction.
 const maxGroup = 256
 
+// A migration brings the schema one version up: SQL, or Go for what SQL
+// cannot do here (reformatting stored times).
+type migration struct {
+	sql string
+	run func(ctx context.Context, tx *sql.Tx) error
+}
+
 // migrations are applied in order, each once, recorded in schema_version.
-var migrations = []string{
-	`CREATE TABLE scores (
+var migrations = []migration{
+	{sql: `CREATE TABLE scores (
 		account     TEXT    NOT NULL,
 		at          TEXT    NOT NULL,  -- the scoring time, RFC 3339 UTC
 		scored      INTEGER NOT NULL,
@@ -71,13 +80,146 @@ var migrations = []string{
 		veto        TEXT    NOT NULL DEFAULT '',
 		model       INTEGER NOT NULL,
 		seq         INTEGER PRIMARY KEY AUTOINCREMENT
-	)`,
-	`CREATE INDEX scores_account_at ON scores (account, at)`,
-	`CREATE TABLE models (
+	)`},
+	{sql: `CREATE INDEX scores_account_at ON scores (account, at)`},
+	{sql: `CREATE TABLE models (
 		version INTEGER PRIMARY KEY,
 		json    TEXT NOT NULL,
 		created TEXT NOT NULL
-	)`,
+	)`},
+	// History was ordered by the RFC 3339 text of the time, which sorts
+	// "...:00.5Z" before "...:00Z": a fixed-width key sorts as time does.
+	{run: addTimeKeys},
+	// The latest score of each account, for the pages, with the one before
+	// it (for the trend) and the explanation; the accounts' names and
+	// segments.
+	{sql: `CREATE TABLE latest (
+		account   TEXT PRIMARY KEY,
+		at_key    TEXT NOT NULL,
+		seq       INTEGER NOT NULL,
+		scored    INTEGER NOT NULL,
+		score     REAL NOT NULL,
+		low       REAL NOT NULL,
+		high      REAL NOT NULL,
+		band      TEXT NOT NULL,
+		coverage  REAL NOT NULL,
+		veto      TEXT NOT NULL DEFAULT '',
+		model     INTEGER NOT NULL,
+		prev_score REAL, prev_low REAL, prev_high REAL, prev_band TEXT,
+		result    TEXT  -- the explanation (pageResult JSON); NULL for scores stored before it was kept
+	);
+	CREATE INDEX latest_score ON latest (score, account);
+	CREATE INDEX latest_coverage ON latest (coverage, account);
+	CREATE TABLE accounts (
+		id      TEXT PRIMARY KEY,
+		name    TEXT NOT NULL DEFAULT '',
+		segment TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX accounts_segment ON accounts (segment)`},
+	{run: fillLatest},
+}
+
+// keyLayout is the fixed-width UTC form of a time whose text sorts as the
+// time does (years 0001-9999, which CheckTime ensures).
+const keyLayout = "2006-01-02T15:04:05.000000000Z"
+
+func timeKey(t time.Time) string { return t.UTC().Format(keyLayout) }
+
+// addTimeKeys adds scores.at_key, fills it from the stored times (a row
+// whose time does not parse keeps ” and is skipped by History, as
+// before), and indexes history by it.
+func addTimeKeys(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE scores ADD COLUMN at_key TEXT NOT NULL DEFAULT ''`); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at FROM scores`)
+	if err != nil {
+		return err
+	}
+	keys := map[int64]string{}
+	for rows.Next() {
+		var seq int64
+		var at string
+		if err := rows.Scan(&seq, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+			keys[seq] = timeKey(t)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for seq, key := range keys {
+		if _, err := tx.ExecContext(ctx, `UPDATE scores SET at_key = ? WHERE seq = ?`, key, seq); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `CREATE INDEX scores_account_key ON scores (account, at_key, seq)`)
+	return err
+}
+
+// fillLatest fills the latest table from the history already stored.
+func fillLatest(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, account, at_key, scored, score, low, high, band, coverage, veto, model
+		FROM scores WHERE at_key != '' ORDER BY account, at_key, seq`)
+	if err != nil {
+		return err
+	}
+	var points []storedPoint
+	for rows.Next() {
+		var p storedPoint
+		if err := rows.Scan(&p.seq, &p.account, &p.key, &p.Scored, &p.Score, &p.Low, &p.High, &p.Band, &p.Coverage, &p.Veto, &p.Model); err != nil {
+			rows.Close()
+			return err
+		}
+		points = append(points, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, p := range points {
+		if i+1 < len(points) && points[i+1].account == p.account {
+			continue // not the account's latest
+		}
+		var prev *storedPoint
+		if i > 0 && points[i-1].account == p.account {
+			prev = &points[i-1]
+		}
+		if err := upsertLatest(ctx, tx, p, prev, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedPoint is a Point with where it is stored.
+type storedPoint struct {
+	Point
+	seq     int64
+	account string
+	key     string
+}
+
+// upsertLatest makes p the account's latest score, prev the one before it,
+// with the explanation result (nil: none).
+func upsertLatest(ctx context.Context, tx *sql.Tx, p storedPoint, prev *storedPoint, result []byte) error {
+	var prevScore, prevLow, prevHigh, prevBand any
+	if prev != nil {
+		prevScore, prevLow, prevHigh, prevBand = prev.Score, prev.Low, prev.High, prev.Band
+	}
+	var res any
+	if result != nil {
+		res = string(result)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO latest (account, at_key, seq, scored, score, low, high, band, coverage, veto, model,
+		prev_score, prev_low, prev_high, prev_band, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.account, p.key, p.seq, p.Scored, p.Score, p.Low, p.High, p.Band, p.Coverage, p.Veto, p.Model,
+		prevScore, prevLow, prevHigh, prevBand, res)
+	return err
 }
 
 // OpenStore opens (creating if needed) the database at path and brings its
@@ -114,7 +256,7 @@ func newStore(ctx context.Context, read, write *sql.DB) (*Store, error) {
 	err := s.migrate(ctx)
 	if err == nil {
 		s.history, err = s.db.PrepareContext(ctx, `SELECT seq, at, scored, score, low, high, band, coverage, veto, model FROM (
-			SELECT * FROM scores WHERE account = ? ORDER BY at DESC, seq DESC LIMIT ?) ORDER BY at, seq`)
+			SELECT * FROM scores WHERE account = ? ORDER BY at_key DESC, seq DESC LIMIT ?) ORDER BY at_key, seq`)
 	}
 	if err != nil {
 		close(s.done)
@@ -150,7 +292,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		m := migrations[i]
+		switch {
+		case m.sql != "":
+			_, err = tx.ExecContext(ctx, m.sql)
+		case m.run != nil:
+			err = m.run(ctx, tx)
+		default:
+			err = errors.New("a migration with neither SQL nor Go")
+		}
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("store: migration %d: %w", i+1, err)
 		}
@@ -273,8 +424,8 @@ func (s *Store) commit(group []*writeRequest) {
 		}
 		return
 	}
-	insert, err := tx.Prepare(`INSERT INTO scores (account, at, scored, score, low, high, band, coverage, veto, model)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insert, err := tx.Prepare(`INSERT INTO scores (account, at, at_key, scored, score, low, high, band, coverage, veto, model)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	for i, req := range group {
 		switch {
 		case !req.state.CompareAndSwap(pending, claimed):
@@ -302,26 +453,62 @@ func (s *Store) commit(group []*writeRequest) {
 	}
 }
 
-// saveInSavepoint writes one request's rows, all or none.
+// saveInSavepoint writes one request's rows, all or none, and makes each
+// the latest of its account unless a later score is stored already.
 func saveInSavepoint(tx *sql.Tx, insert *sql.Stmt, req *writeRequest) error {
 	if _, err := tx.Exec(`SAVEPOINT request`); err != nil {
 		return err
 	}
-	for _, r := range req.results {
-		veto := ""
-		if r.Veto.Applied {
-			veto = string(r.Veto.Persona)
-		}
-		if _, err := insert.Exec(r.Account, r.At.UTC().Format(time.RFC3339Nano), r.Scored, r.Score, r.Low, r.High,
-			r.Band, r.Coverage, veto, req.model); err != nil {
+	for i := range req.results {
+		if err := saveOne(tx, insert, &req.results[i], req.model); err != nil {
 			if _, rbErr := tx.Exec(`ROLLBACK TO request; RELEASE request`); rbErr != nil {
 				return errors.Join(err, rbErr)
 			}
-			return fmt.Errorf("store: saving the score of %q: %w", r.Account, err)
+			return fmt.Errorf("store: saving the score of %q: %w", req.results[i].Account, err)
 		}
 	}
 	_, err := tx.Exec(`RELEASE request`)
 	return err
+}
+
+func saveOne(tx *sql.Tx, insert *sql.Stmt, r *scoring.Result, model int) error {
+	ctx := context.Background()
+	p := storedPoint{Point: Point{At: r.At, Scored: r.Scored, Score: r.Score, Low: r.Low, High: r.High, Band: r.Band,
+		Coverage: r.Coverage, Model: model}, account: r.Account, key: timeKey(r.At)}
+	if r.Veto.Applied {
+		p.Veto = string(r.Veto.Persona)
+	}
+	res, err := insert.Exec(p.account, r.At.UTC().Format(time.RFC3339Nano), p.key, p.Scored, p.Score, p.Low, p.High,
+		p.Band, p.Coverage, p.Veto, model)
+	if err != nil {
+		return err
+	}
+	if p.seq, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	var cur, curPrev storedPoint
+	var prevScore, prevLow, prevHigh sql.NullFloat64
+	var prevBand sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT at_key, score, low, high, band, prev_score, prev_low, prev_high, prev_band FROM latest WHERE account = ?`, p.account).
+		Scan(&cur.key, &cur.Score, &cur.Low, &cur.High, &cur.Band, &prevScore, &prevLow, &prevHigh, &prevBand)
+	var prev *storedPoint
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	case p.key < cur.key:
+		return nil // a score back in time: the latest stands
+	case p.key > cur.key:
+		prev = &cur
+	case prevScore.Valid: // rescored at the same time: the one before stays
+		curPrev.Score, curPrev.Low, curPrev.High, curPrev.Band = prevScore.Float64, prevLow.Float64, prevHigh.Float64, prevBand.String
+		prev = &curPrev
+	}
+	explained, err := json.Marshal(pageResultOf(r))
+	if err != nil {
+		return err
+	}
+	return upsertLatest(ctx, tx, p, prev, explained)
 }
 
 // Point is one stored score.
@@ -387,3 +574,143 @@ func (s *Store) LatestModel(ctx context.Context) (int, []byte, error) {
 
 // ErrNoModel means no model has been stored yet.
 var ErrNoModel = errors.New("store: no model stored")
+
+// SaveAccounts records the accounts' names and segments, for the pages.
+func (s *Store) SaveAccounts(ctx context.Context, accounts []persona.Account) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO accounts (id, name, segment) VALUES (?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	defer stmt.Close()
+	for _, a := range accounts {
+		if _, err := stmt.ExecContext(ctx, a.ID, a.Name, a.Segment); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// PageQuery selects and orders a page of the base's latest scores.
+type PageQuery struct {
+	Band, Segment string // "" for any
+	// Sort is "score" (the default), "coverage" or "account"; Desc
+	// reverses it. Accounts nobody was heard in come last either way.
+	Sort          string
+	Desc          bool
+	Offset, Limit int
+}
+
+// Row is one account's line on the base page.
+type Row struct {
+	Account, Name, Segment string
+	Point
+	Prev *Point // the score before, if any
+}
+
+// Page returns the rows of q and how many rows match in all.
+func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, int, error) {
+	order := map[string]string{"score": "l.score", "coverage": "l.coverage", "account": "l.account"}[q.Sort]
+	if order == "" {
+		order = "l.score"
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	where := `FROM latest l LEFT JOIN accounts a ON a.id = l.account WHERE (?1 = '' OR l.band = ?1) AND (?2 = '' OR a.segment = ?2)`
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) `+where, q.Band, q.Segment).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT l.account, COALESCE(a.name, ''), COALESCE(a.segment, ''), l.at_key, l.scored, l.score, l.low, l.high,
+		l.band, l.coverage, l.veto, l.model, l.prev_score, l.prev_low, l.prev_high, l.prev_band `+where+
+		` ORDER BY l.scored DESC, `+order+` `+dir+`, l.account `+dir+` LIMIT ?3 OFFSET ?4`, q.Band, q.Segment, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var r Row
+		var key string
+		var ps, pl, ph sql.NullFloat64
+		var pb sql.NullString
+		if err := rows.Scan(&r.Account, &r.Name, &r.Segment, &key, &r.Scored, &r.Score, &r.Low, &r.High, &r.Band, &r.Coverage,
+			&r.Veto, &r.Model, &ps, &pl, &ph, &pb); err != nil {
+			return nil, 0, err
+		}
+		r.At, _ = time.Parse(keyLayout, key)
+		if ps.Valid {
+			r.Prev = &Point{Score: ps.Float64, Low: pl.Float64, High: ph.Float64, Band: pb.String}
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// Segments lists the accounts' segments, sorted.
+func (s *Store) Segments(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT segment FROM accounts WHERE segment != '' ORDER BY segment`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var seg string
+		if err := rows.Scan(&seg); err != nil {
+			return nil, err
+		}
+		out = append(out, seg)
+	}
+	return out, rows.Err()
+}
+
+// Explanation returns the explanation stored with the account's latest
+// score (pageResult JSON), and its name and segment; ok is false for an
+// account with no score.
+func (s *Store) Explanation(ctx context.Context, account string) (result []byte, name, segment string, ok bool, err error) {
+	var res sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT l.result, COALESCE(a.name, ''), COALESCE(a.segment, '') FROM latest l
+		LEFT JOIN accounts a ON a.id = l.account WHERE l.account = ?`, account).Scan(&res, &name, &segment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", "", false, nil
+	}
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	if res.Valid {
+		result = []byte(res.String)
+	}
+	return result, name, segment, true, nil
+}
+
+// ModelVersion is one stored model's number and when it was stored.
+type ModelVersion struct {
+	Version int
+	Created string
+}
+
+// Models lists the stored models, newest first.
+func (s *Store) Models(ctx context.Context) ([]ModelVersion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version, created FROM models ORDER BY version DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ModelVersion
+	for rows.Next() {
+		var m ModelVersion
+		if err := rows.Scan(&m.Version, &m.Created); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

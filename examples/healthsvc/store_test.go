@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -104,5 +105,73 @@ func TestModelsAreVersioned(t *testing.T) {
 	}
 	if v, js, err := s.LatestModel(ctx); err != nil || v != 2 || string(js) != `{"a":2}` {
 		t.Errorf("latest = %d %s %v", v, js, err)
+	}
+}
+
+// History was ordered by the RFC 3339 text of the time, which puts
+// "...:00.5Z" before "...:00Z". Scores written now, and scores of a version-3
+// database upgraded by the migrations, come out in time order, and the
+// upgrade fills each account's latest score with the one before it.
+func TestHistoryInTimeOrderAndUpgradeFromVersion3(t *testing.T) {
+	ctx := context.Background()
+	whole := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	half := whole.Add(500 * time.Millisecond)
+
+	s, err := OpenStore(ctx, filepath.Join(t.TempDir(), "new.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, at := range []time.Time{half, whole} { // written out of order
+		if err := s.SaveScores(ctx, []scoring.Result{{Account: "a", At: at, Scored: true, Score: 40, Low: 30, High: 50, Band: "watch"}}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h, _, _ := s.History(ctx, "a", 10); len(h) != 2 || !h[0].At.Equal(whole) || !h[1].At.Equal(half) {
+		t.Errorf("history out of time order: %+v", h)
+	}
+	if rows, _, err := s.Page(ctx, PageQuery{Limit: 10}); err != nil || len(rows) != 1 || !rows[0].At.Equal(half) {
+		t.Errorf("latest = %+v, %v; want the score at %v", rows, err, half)
+	}
+
+	// A database as version 3 left it.
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range migrations[:3] {
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (?)`, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, row := range []struct {
+		at    string
+		score float64
+	}{{"2026-01-01T00:00:00.5Z", 60}, {"2026-01-01T00:00:00Z", 50}, {"10000-01-01T00:00:00Z", 1}} {
+		if _, err := db.Exec(`INSERT INTO scores (account, at, scored, score, low, high, band, coverage, model) VALUES ('a', ?, 1, ?, 40, 70, 'watch', 0.5, 1)`,
+			row.at, row.score); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	old, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if v, _ := old.Version(ctx); v != len(migrations) {
+		t.Errorf("upgraded to version %d, want %d", v, len(migrations))
+	}
+	h, skipped, err := old.History(ctx, "a", 10)
+	if err != nil || len(h) != 2 || h[0].Score != 50 || h[1].Score != 60 || len(skipped) != 1 {
+		t.Errorf("upgraded history %+v, %d skipped, %v", h, len(skipped), err)
+	}
+	rows, _, err := old.Page(ctx, PageQuery{Limit: 10})
+	if err != nil || len(rows) != 1 || rows[0].Score != 60 || rows[0].Prev == nil || rows[0].Prev.Score != 50 {
+		t.Errorf("upgraded latest %+v, %v", rows, err)
 	}
 }
