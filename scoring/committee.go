@@ -76,7 +76,7 @@ func (s *Scorer) villageFor(dst *Result, ws *workspace, acct *persona.Account, a
 		}
 		dst.Committee = append(dst.Committee, *seat)
 		if seat.Kind == persona.SeatRole {
-			if findContact(ws.byID, acct.Contacts, seat.Contact) < 0 {
+			if s.findContact(ws, acct.Contacts, seat.Contact) < 0 {
 				return nil, bad(i, seat, "no such contact")
 			}
 			continue

@@ -3,6 +3,7 @@ package scoring
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"math"
 	"slices"
@@ -51,6 +52,9 @@ type Scorer struct {
 	// workspaces recycles scratch space between calls to Score, which returns
 	// a fresh Result each time and so cannot keep it there.
 	workspaces sync.Pool
+	// seed hashes contact IDs for the per-account index (findContact); it
+	// changes where an ID lands in the index, never a result.
+	seed maphash.Seed
 }
 
 type compiledMetric struct {
@@ -93,6 +97,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	add := func(field string, value any, kind error) { errs = append(errs, fieldErr(field, value, kind)) }
 
 	s := &Scorer{
+		seed:      maphash.MakeSeed(),
 		model:     cloneModel(model),
 		cat:       cat,
 		metricIdx: make(map[string]int, len(model.Metrics)),

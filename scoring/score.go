@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -19,10 +20,38 @@ type workspace struct {
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
 	ranked  []rankedContact // the contact at each rank of byID
+	index   []int32         // open-addressing hash table of contact IDs: rank + 1, 0 for empty
+	sorted  []recKey        // scratch for sortKeys
+	order   []uint64        // scratch for sortKeys
 	metric  []metricAcc
 	persona []personaAcc
 	group   []groupAcc
-	village village // the account's own, when committee seats change the model's
+	village village   // the account's own, when committee seats change the model's
+	exp2    exp2Cache // recency weights already computed, kept from call to call
+}
+
+// exp2Cache memoises math.Exp2 by the bits of its argument. The recency
+// weights' exponents are differences of ages over the half-life, which
+// repeat wherever ages repeat (signals dated by the day, waves of surveys),
+// and a hit returns exactly what math.Exp2 returns: the cache changes the
+// time, never a bit of a result. Direct-mapped, 256 entries.
+type exp2Cache struct {
+	keys [256]uint64 // the argument's bits + 1, so that the zero value matches nothing
+	vals [256]float64
+}
+
+func (c *exp2Cache) exp2(x float64) float64 {
+	if x == 0 {
+		return 1 // the freshest signal of a unit: most units have one
+	}
+	bits := math.Float64bits(x)
+	i := (bits * 0x9E3779B97F4A7C15) >> 56
+	if c.keys[i] == bits+1 {
+		return c.vals[i]
+	}
+	v := math.Exp2(x)
+	c.keys[i], c.vals[i] = bits+1, v
+	return v
 }
 
 type rankedContact struct {
@@ -51,18 +80,18 @@ type metricAcc struct {
 }
 
 // add adds a unit of mean x and log2 weight lw.
-func (ma *metricAcc) add(lw, x float64) {
+func (ma *metricAcc) add(lw, x float64, e *exp2Cache) {
 	if ma.sw == 0 {
 		ma.top = lw
 	} else if lw > ma.top {
-		f := math.Exp2(ma.top - lw)
+		f := e.exp2(ma.top - lw)
 		ma.sw *= f
 		ma.swx *= f
 		ma.swxx *= f
 		ma.sw2 *= f * f
 		ma.top = lw
 	}
-	w := math.Exp2(lw - ma.top)
+	w := e.exp2(lw - ma.top)
 	ma.sw += w
 	ma.swx += w * x
 	ma.swxx += w * x * x
@@ -202,7 +231,7 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 		ws.keys = append(ws.keys, makeKey(&recs[i], i))
 	}
 	keys := ws.keys
-	sortKeys(keys, recs)
+	ws.order, ws.sorted = sortKeys(keys, recs, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
 
 	for i := 0; i < len(keys); {
 		p := recs[keys[i].idx].persona
@@ -255,16 +284,16 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		var srx, sr float64
 		for j := i; j < end; j++ {
 			rc := &recs[keys[j].idx]
-			if j > i && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
+			if j > i && keys[j].age == keys[j-1].age && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
 				dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
 				continue
 			}
-			r := math.Exp2(rc.lr - top)
+			r := ws.exp2.exp2(rc.lr - top)
 			srx += r * rc.x
 			sr += r
 			pa.signals++
 		}
-		ws.metric[u.metric].add(top, srx/sr)
+		ws.metric[u.metric].add(top, srx/sr, &ws.exp2)
 		ws.units = append(ws.units, unit{rank: u.rank, metric: u.metric, lw: top})
 		if u.rank >= 0 {
 			ws.ranked[u.rank].heard = true
@@ -305,7 +334,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recK
 		for ; j < len(ws.units) && (j == i || (ws.units[i].rank >= 0 && ws.units[j].rank == ws.units[i].rank)); j++ {
 			un := &ws.units[j]
 			ma := &ws.metric[un.metric]
-			share += weights[un.metric] / wsum * math.Exp2(un.lw-ma.top) / ma.sw
+			share += weights[un.metric] / wsum * ws.exp2.exp2(un.lw-ma.top) / ma.sw
 		}
 		pa.people += share * share
 		i = j
@@ -428,6 +457,22 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at),
 			unmapped: acct.Contacts[ci].Persona == persona.Unmapped})
 	}
+	// The hash index of the IDs, at most half full, so that a signal finds
+	// its contact with one hash and, mostly, one string compare.
+	size := 8
+	for size < 2*len(ws.byID) {
+		size *= 2
+	}
+	ws.index = resize(ws.index, size)
+	for rank, ci := range ws.byID {
+		h := maphash.String(s.seed, acct.Contacts[ci].ID)
+		for i := h & uint64(size-1); ; i = (i + 1) & uint64(size-1) {
+			if ws.index[i] == 0 {
+				ws.index[i] = int32(rank + 1)
+				break
+			}
+		}
+	}
 	return nil
 }
 
@@ -438,7 +483,7 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 	}
 	rc.rank = -1
 	if rc.sig.Contact != "" {
-		rank := findContact(ws.byID, acct.Contacts, rc.sig.Contact)
+		rank := s.findContact(ws, acct.Contacts, rc.sig.Contact)
 		if rank < 0 {
 			return ReasonUnknownContact
 		}
@@ -502,21 +547,19 @@ type AccountScorer interface {
 
 var _ AccountScorer = (*Scorer)(nil)
 
-// findContact returns the rank in byID of the contact with the given ID, or -1.
-func findContact(byID []int32, contacts []persona.Contact, id string) int {
-	lo, hi := 0, len(byID)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if contacts[byID[mid]].ID < id {
-			lo = mid + 1
-		} else {
-			hi = mid
+// findContact returns the rank in ws.byID of the contact with the given
+// ID, or -1, through the hash index sortContacts built.
+func (s *Scorer) findContact(ws *workspace, contacts []persona.Contact, id string) int {
+	mask := uint64(len(ws.index) - 1)
+	for i := maphash.String(s.seed, id) & mask; ; i = (i + 1) & mask {
+		slot := ws.index[i]
+		if slot == 0 {
+			return -1
+		}
+		if rank := int(slot - 1); contacts[ws.byID[rank]].ID == id {
+			return rank
 		}
 	}
-	if lo < len(byID) && contacts[byID[lo]].ID == id {
-		return lo
-	}
-	return -1
 }
 
 // FlatAverage is the naive health score this package exists to replace: the

@@ -67,7 +67,7 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 	case sig.At.After(at):
 		return rec{}, ReasonFuture
 	}
-	age := at.Sub(sig.At)
+	age := ageAt(at, sig.At)
 	if s.maxAge > 0 && age > s.maxAge {
 		return rec{}, ReasonExpired
 	}
@@ -89,6 +89,20 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 		lr = -float64(age) / float64(s.halfLife)
 	}
 	return rec{sig: sig, x: m.normalise(sig.Value), lr: lr, age: age, metric: int32(mi), persona: int32(p)}, 0
+}
+
+// ageAt is at.Sub(t) on the wall clock: what time.Time.Sub returns for
+// times without monotonic readings, and for times with them the wall-clock
+// difference too, so that a signal's age (and so its weight) depends on
+// when things happened, not on whether both times came from time.Now in
+// this process. Away from Duration's limits (about 292 years) it is
+// computed directly; Sub's own overflow check, a third of its cost,
+// saturates beyond them.
+func ageAt(at, t time.Time) time.Duration {
+	if ds := at.Unix() - t.Unix(); ds > -9e9 && ds < 9e9 {
+		return time.Duration(ds)*time.Second + time.Duration(at.Nanosecond()-t.Nanosecond())
+	}
+	return at.Round(0).Sub(t.Round(0))
 }
 
 // recKey is the sort key of a resolved record, small so that sorting is cheap.
@@ -128,8 +142,56 @@ func compareKeys(recs []rec, a, b *recKey) int {
 	return compareSignals(recs[a.idx].sig, recs[b.idx].sig)
 }
 
-func sortKeys(keys []recKey, recs []rec) {
-	slices.SortFunc(keys, func(a, b recKey) int { return compareKeys(recs, &a, &b) })
+// keyLess is compareKeys(recs, a, b) < 0 with the common cases inline:
+// keys of different units or ages never reach the tie-breakers.
+func keyLess(recs []rec, a, b *recKey) bool {
+	if a.unit != b.unit {
+		return a.unit < b.unit
+	}
+	if a.age != b.age {
+		return a.age > b.age // oldest first
+	}
+	return compareKeys(recs, a, b) < 0
+}
+
+// sortKeys sorts keys canonically (compareKeys), with order and scratch
+// as scratch space, grown as needed and returned for the next call. Keys
+// are first put in unit order by sorting integers, each unit's dense code
+// (persona, contact rank, metric: nRanks contact ranks and nMetrics
+// metrics) with the key's index in the low bits, with no comparison
+// function at all; then each run of one unit, a handful of keys, is sorted
+// by age and the tie-breakers. slices.SortFunc on the keys spent a quarter
+// of a scoring calling its comparison.
+func sortKeys(keys []recKey, recs []rec, order []uint64, scratch []recKey, nRanks, nMetrics int) ([]uint64, []recKey) {
+	n := len(keys)
+	if n < 2 {
+		return order, scratch
+	}
+	order = order[:0]
+	for i := range keys {
+		k := keys[i].unit
+		persona, rank1, metric := k>>48, (k>>16)&0xFFFFFFFF, k&0xFFFF
+		code := (persona*uint64(nRanks)+rank1)*uint64(nMetrics) + metric
+		order = append(order, code<<32|uint64(i))
+	}
+	slices.Sort(order)
+	scratch = append(scratch[:0], keys...)
+	for i, o := range order {
+		keys[i] = scratch[uint32(o)]
+	}
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && keys[hi].unit == keys[lo].unit {
+			hi++
+		}
+		for i := lo + 1; i < hi; i++ {
+			for j := i; j > lo && keyLess(recs, &keys[j], &keys[j-1]); j-- {
+				keys[j], keys[j-1] = keys[j-1], keys[j]
+			}
+		}
+		lo = hi
+	}
+	return order, scratch
 }
 
 // compareDropped orders dropped signals canonically.

@@ -1,0 +1,61 @@
+package scoring
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// sortKeys gives the order of compareKeys, the canonical order, on keys
+// with many ties of unit and of age (which the tie-breakers settle), for
+// sizes around the insertion-sort and integer-sort paths.
+func TestSortKeysIsCompareKeysOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var order []uint64
+	var scratch []recKey
+	for trial := range 300 {
+		n := rng.IntN(120)
+		nRanks, nMetrics := 1+rng.IntN(20), 1+rng.IntN(5)
+		sigs := make([]Signal, n)
+		recs := make([]rec, n)
+		keys := make([]recKey, n)
+		for i := range n {
+			at := t0.Add(-time.Duration(rng.IntN(4)) * 24 * time.Hour)
+			sigs[i] = Signal{Contact: []string{"a", "b"}[rng.IntN(2)], Metric: "m", Value: float64(rng.IntN(3)), At: at, Source: []string{"", "x"}[rng.IntN(2)]}
+			recs[i] = rec{sig: &sigs[i], persona: int32(rng.IntN(3)), rank: int32(rng.IntN(nRanks) - 1), metric: int32(rng.IntN(nMetrics)), age: t0.Sub(at)}
+			keys[i] = makeKey(&recs[i], i)
+		}
+		want := slices.Clone(keys)
+		slices.SortFunc(want, func(a, b recKey) int { return compareKeys(recs, &a, &b) })
+		order, scratch = sortKeys(keys, recs, order, scratch, nRanks, nMetrics)
+		for i := range keys {
+			if compareKeys(recs, &keys[i], &want[i]) != 0 {
+				t.Fatalf("trial %d (n %d): position %d differs from the canonical order", trial, n, i)
+			}
+		}
+	}
+}
+
+// ageAt is time.Time.Sub for times without monotonic readings, at the
+// edges of Duration's range as well.
+func TestAgeAtIsSub(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 123, time.UTC)
+	for _, tt := range []time.Time{
+		at, at.Add(-time.Nanosecond), at.Add(90 * 24 * time.Hour), at.Add(-284 * 365 * 24 * time.Hour),
+		at.AddDate(-300, 0, 0), at.AddDate(300, 0, 0), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", 3600)), at.In(time.FixedZone("y", -7200)),
+	} {
+		if got, want := ageAt(at, tt), at.Sub(tt); got != want {
+			t.Errorf("ageAt(%v, %v) = %v, Sub = %v", at, tt, got, want)
+		}
+	}
+	// With monotonic readings on both, the wall clock decides, not the
+	// monotonic clock: the age does not depend on where the times came from.
+	now := time.Now()
+	later := now.Add(time.Hour)
+	if got := ageAt(later, now); got != later.Round(0).Sub(now.Round(0)) {
+		t.Errorf("with monotonic readings: %v", got)
+	}
+}
