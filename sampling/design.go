@@ -4,6 +4,8 @@ import (
 	"maps"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Unit is one sampled unit as a Design sees it: its stratum, its primary
@@ -155,32 +157,53 @@ func (d *Design) withWeights(w []float64, c calibration) *Design {
 // variance of PSU totals, scaled by the finite population correction and
 // n_h/(n_h - 1). This is R survey's svyrecvar for a one-stage design.
 func (d *Design) variance(z []float64) float64 {
-	if len(d.calib) > 0 {
-		z = slices.Clone(z)
-		for _, c := range d.calib {
-			c.residualise(z)
+	return d.covariances([][]float64{z}).At(0, 0)
+}
+
+// covariances returns the linearisation covariance matrix of the estimated
+// totals of each z (influences already multiplied by the weights), the
+// variance of variance generalised: products of the PSU totals' deviations
+// where variance squares them.
+func (d *Design) covariances(zs [][]float64) *mat.SymDense {
+	k := len(zs)
+	dev := make([][]float64, k) // per variable, per PSU: its total's deviation from its stratum's mean
+	for a, z := range zs {
+		if len(d.calib) > 0 {
+			z = slices.Clone(z)
+			for _, c := range d.calib {
+				c.residualise(z)
+			}
+		}
+		totals := make([]float64, len(d.psuStratum))
+		for i, x := range z {
+			totals[d.psu[i]] += x
+		}
+		sum := make([]float64, len(d.strataKeys))
+		for j, t := range totals {
+			sum[d.psuStratum[j]] += t
+		}
+		for j, t := range totals {
+			h := d.psuStratum[j]
+			totals[j] = t - sum[h]/float64(d.nPSU[h])
+		}
+		dev[a] = totals
+	}
+	cov := mat.NewSymDense(k, nil)
+	for a := range k {
+		for b := a; b < k; b++ {
+			sp := make([]float64, len(d.strataKeys))
+			for j := range d.psuStratum {
+				sp[d.psuStratum[j]] += dev[a][j] * dev[b][j]
+			}
+			var v float64
+			for h, n := range d.nPSU {
+				if n < 2 || d.fpc[h] < 1e-7 { // a lonely PSU under LonelyCertainty, or a census
+					continue
+				}
+				v += d.fpc[h] * float64(n) / float64(n-1) * sp[h]
+			}
+			cov.SetSym(a, b, v)
 		}
 	}
-	totals := make([]float64, len(d.psuStratum))
-	for i, x := range z {
-		totals[d.psu[i]] += x
-	}
-	sum := make([]float64, len(d.strataKeys))
-	for j, t := range totals {
-		sum[d.psuStratum[j]] += t
-	}
-	ss := make([]float64, len(d.strataKeys))
-	for j, t := range totals {
-		h := d.psuStratum[j]
-		dev := t - sum[h]/float64(d.nPSU[h])
-		ss[h] += dev * dev
-	}
-	var v float64
-	for h, n := range d.nPSU {
-		if n < 2 || d.fpc[h] < 1e-7 { // a lonely PSU under LonelyCertainty, or a census
-			continue
-		}
-		v += d.fpc[h] * float64(n) / float64(n-1) * ss[h]
-	}
-	return v
+	return cov
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -74,15 +75,21 @@ func (d *Design) Total(y []float64) (Estimate, error) {
 	if err := d.check("y", y); err != nil {
 		return Estimate{}, err
 	}
+	t, z := d.totalInfluence(y)
+	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: len(y)}
+	e.DEff = d.deff(e.SE, y, nil, true)
+	return finite(e)
+}
+
+// totalInfluence returns the estimated total of y and its influence w*y.
+func (d *Design) totalInfluence(y []float64) (float64, []float64) {
 	z := make([]float64, len(y))
 	var t float64
 	for i, v := range y {
 		z[i] = d.w[i] * v
 		t += z[i]
 	}
-	e := Estimate{Value: t, SE: math.Sqrt(d.variance(z)), N: len(y)}
-	e.DEff = d.deff(e.SE, y, nil, true)
-	return finite(e)
+	return t, z
 }
 
 // Mean estimates the population mean of y (Hajek): sum(w*y)/sum(w), with
@@ -176,8 +183,20 @@ func (d *Design) DomainTotal(y []float64, in []bool) (Estimate, error) {
 
 // domainMean is the Hajek mean over the units in the domain (all when in is nil).
 func (d *Design) domainMean(y []float64, in []bool) (Estimate, error) {
+	mean, z, n := d.meanInfluence(y, in)
+	if n == 0 {
+		return Estimate{}, errf(ErrEmpty, nil, "domain")
+	}
+	e := Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n}
+	e.DEff = d.deff(e.SE, y, in, false)
+	return finite(e)
+}
+
+// meanInfluence returns the Hajek mean of y over the domain (all units when
+// in is nil), its influence w*(y - mean)/sum(w) in the domain and 0 outside,
+// and the number of units in the domain (0: no mean).
+func (d *Design) meanInfluence(y []float64, in []bool) (mean float64, z []float64, n int) {
 	var sw, swy float64
-	n := 0
 	for i, v := range y {
 		if in == nil || in[i] {
 			sw += d.w[i]
@@ -186,18 +205,60 @@ func (d *Design) domainMean(y []float64, in []bool) (Estimate, error) {
 		}
 	}
 	if n == 0 {
-		return Estimate{}, errf(ErrEmpty, nil, "domain")
+		return 0, nil, 0
 	}
-	mean := swy / sw
-	z := make([]float64, len(y))
+	mean = swy / sw
+	z = make([]float64, len(y))
 	for i, v := range y {
 		if in == nil || in[i] {
 			z[i] = d.w[i] * (v - mean) / sw
 		}
 	}
-	e := Estimate{Value: mean, SE: math.Sqrt(d.variance(z)), N: n}
-	e.DEff = d.deff(e.SE, y, in, false)
-	return finite(e)
+	return mean, z, n
+}
+
+// Means estimates the population means of several variables at once, with
+// the covariance matrix of the estimates, as R's vcov(svymean(~a + b,
+// design)): the linearisation covariance of their influences, so that a
+// difference or any linear combination of the means gets its standard
+// error. Each Estimate is what Mean returns for that variable.
+func (d *Design) Means(ys ...[]float64) ([]Estimate, *mat.SymDense, error) {
+	return d.several(ys, false)
+}
+
+// Totals is Means for population totals (R's svytotal).
+func (d *Design) Totals(ys ...[]float64) ([]Estimate, *mat.SymDense, error) {
+	return d.several(ys, true)
+}
+
+func (d *Design) several(ys [][]float64, total bool) ([]Estimate, *mat.SymDense, error) {
+	if len(ys) == 0 {
+		return nil, nil, errf(ErrEmpty, nil, "variables")
+	}
+	zs := make([][]float64, len(ys))
+	est := make([]Estimate, len(ys))
+	for k, y := range ys {
+		if err := d.check(fmt.Sprintf("variable %d", k), y); err != nil {
+			return nil, nil, err
+		}
+		var v float64
+		if total {
+			v, zs[k] = d.totalInfluence(y)
+		} else {
+			v, zs[k], _ = d.meanInfluence(y, nil)
+		}
+		est[k] = Estimate{Value: v, N: len(y)}
+	}
+	cov := d.covariances(zs)
+	for k := range est {
+		est[k].SE = math.Sqrt(cov.At(k, k))
+		est[k].DEff = d.deff(est[k].SE, ys[k], nil, total)
+		var err error
+		if est[k], err = finite(est[k]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return est, cov, nil
 }
 
 func (d *Design) weightSum() float64 {

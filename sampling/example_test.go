@@ -2,6 +2,7 @@ package sampling_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -128,4 +129,29 @@ func ExampleFrameFromAccounts_byFit() {
 	// end-user/poor        1
 	// end-user/unknown     1
 	// finance-exec/good    1
+}
+
+// Two means with their covariance, so that their difference has a
+// standard error: a stratified sample of six units in two strata. By hand:
+// before (30*7 + 90*5)/120 = 5.5, after (30*23/3 + 90*19/3)/120 = 6.67.
+func ExampleDesign_Means() {
+	d, err := sampling.NewDesign([]sampling.Unit{
+		{Stratum: "a", Weight: 10}, {Stratum: "a", Weight: 10}, {Stratum: "a", Weight: 10},
+		{Stratum: "b", Weight: 30}, {Stratum: "b", Weight: 30}, {Stratum: "b", Weight: 30},
+	}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	before := []float64{6, 7, 8, 5, 6, 4}
+	after := []float64{7, 7, 9, 6, 8, 5}
+	est, cov, err := d.Means(before, after)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	diff := est[1].Value - est[0].Value
+	se := math.Sqrt(cov.At(0, 0) + cov.At(1, 1) - 2*cov.At(0, 1))
+	fmt.Printf("before %.2f, after %.2f, change %+.2f (SE %.2f)\n", est[0].Value, est[1].Value, diff, se)
+	// Output: before 5.50, after 6.67, change +1.17 (SE 0.26)
 }

@@ -3,6 +3,8 @@ package sampling_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strconv"
@@ -91,14 +93,35 @@ type oracle struct {
 	DeffPostTotal       rEstimate            `json:"deff_post_total_enroll"`
 	DeffRakeMean        rEstimate            `json:"deff_rake_mean_api00"`
 	TrimUpper           float64              `json:"trim_upper"`
-	TrimWeights         []float64            `json:"trim_weights"`
-	Neyman              struct {
+	StratMeans          rCovariance          `json:"strat_means_api00_api99"`
+	ClusTotals          rCovariance          `json:"clus_totals_api00_enroll"`
+	RakeMeans           rCovariance          `json:"rake_means_api00_api99"`
+	WeightsStrat        struct {
+		N                       int
+		Sum, Min, Max, Mean, CV float64
+	} `json:"weights_strat"`
+	StrataAPI00 struct {
+		Levels     []string  `json:"levels"`
+		N          []int     `json:"n"`
+		Population []float64 `json:"population"`
+		Mean       []float64 `json:"mean"`
+		Var        []float64 `json:"var"`
+	} `json:"strata_api00"`
+	TrimWeights []float64 `json:"trim_weights"`
+	Neyman      struct {
 		Strata []string  `json:"strata"`
 		N      []float64 `json:"N"`
 		S      []float64 `json:"S"`
 		Size   int       `json:"n"`
 		Alloc  []float64 `json:"alloc"`
 	} `json:"neyman"`
+}
+
+// rCovariance is several estimates with their covariance matrix, by
+// columns as R's as.vector(vcov(...)).
+type rCovariance struct {
+	Value []float64 `json:"value"`
+	VCov  []float64 `json:"vcov"`
 }
 
 func loadOracle(t *testing.T) oracle {
@@ -348,5 +371,89 @@ func TestDesignEffectsAgainstR(t *testing.T) {
 	// A weighted mix of domains has no simple-random-sample counterpart.
 	if e := must(d.WeightedDomainMean(api00, stype, map[string]float64{"E": 1, "M": 1, "H": 1})); !math.IsNaN(e.DEff) {
 		t.Errorf("WeightedDomainMean DEff = %v, want NaN", e.DEff)
+	}
+}
+
+// Several variables at once: the estimates and their covariance matrix
+// equal R's coef and vcov on a stratified, a cluster and a raked design.
+func TestSeveralVariablesAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	check := func(name string, est []sampling.Estimate, cov interface{ At(i, j int) float64 }, err error, want rCovariance) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := len(est)
+		for i := range k {
+			rel(t, fmt.Sprintf("%s value %d", name, i), est[i].Value, want.Value[i])
+			rel(t, fmt.Sprintf("%s SE %d", name, i), est[i].SE, math.Sqrt(want.VCov[i*k+i]))
+			for j := range k {
+				rel(t, fmt.Sprintf("%s covariance %d,%d", name, i, j), cov.At(i, j), want.VCov[j*k+i])
+			}
+		}
+	}
+	d, tb := stratDesign(t, true)
+	est, cov, err := d.Means(tb.num(t, "api00"), tb.num(t, "api99"))
+	check("stratified means", est, cov, err, o.StratMeans)
+	c, ctb := clusDesign(t)
+	est, cov, err = c.Totals(ctb.num(t, "api00"), ctb.num(t, "enroll"))
+	check("cluster totals", est, cov, err, o.ClusTotals)
+	r, err := c.Rake([]sampling.Margin{
+		{Cells: ctb.str("stype"), Totals: popTypes},
+		{Cells: ctb.str("sch.wide"), Totals: map[string]float64{"No": 1072, "Yes": 5122}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, cov, err = r.Means(ctb.num(t, "api00"), ctb.num(t, "api99"))
+	check("raked means", est, cov, err, o.RakeMeans)
+	// Each is what the one-variable call gives.
+	one, _ := d.Mean(tb.num(t, "api00"))
+	if est, _, _ := d.Means(tb.num(t, "api00"), tb.num(t, "api99")); est[0] != one {
+		t.Errorf("Means[0] = %+v, Mean = %+v", est[0], one)
+	}
+	if _, _, err := d.Means(); !errors.Is(err, sampling.ErrEmpty) {
+		t.Errorf("no variable: %v", err)
+	}
+}
+
+// Weight and stratum summaries equal R's summaries of weights(dstrat) and
+// svyby(~api00, ~stype, dstrat, svymean / svyvar), and feed Allocate.
+func TestSummariesAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	d, tb := stratDesign(t, true)
+	ws := d.WeightSummary()
+	want := o.WeightsStrat
+	if ws.N != want.N {
+		t.Errorf("n = %d, R %d", ws.N, want.N)
+	}
+	rel(t, "weight sum", ws.Sum, want.Sum)
+	rel(t, "weight min", ws.Min, want.Min)
+	rel(t, "weight max", ws.Max, want.Max)
+	rel(t, "weight mean", ws.Mean, want.Mean)
+	rel(t, "weight CV", ws.CV, want.CV)
+	rel(t, "Kish n", ws.KishN, want.Sum*want.Sum/(float64(want.N)*want.Mean*want.Mean*(1+want.CV*want.CV*float64(want.N-1)/float64(want.N))))
+	strata, err := d.StrataSummary(tb.num(t, "api00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := o.StrataAPI00
+	if len(strata) != len(s.Levels) {
+		t.Fatalf("%d strata, R %d", len(strata), len(s.Levels))
+	}
+	for i, st := range strata {
+		if st.Key != s.Levels[i] || st.N != s.N[i] {
+			t.Errorf("stratum %d: %s n %d, R %s n %d", i, st.Key, st.N, s.Levels[i], s.N[i])
+		}
+		rel(t, st.Key+" population", st.Population, s.Population[i])
+		rel(t, st.Key+" mean", st.Mean, s.Mean[i])
+		rel(t, st.Key+" SD", st.SD, math.Sqrt(s.Var[i]))
+	}
+	alloc := sampling.AllocationStrata(strata)
+	if alloc[0].Key != "E" || alloc[0].Size != 4421 || alloc[0].SD != strata[0].SD {
+		t.Errorf("allocation strata %+v", alloc)
+	}
+	if _, err := sampling.Allocate(alloc, 100, sampling.Neyman); err != nil {
+		t.Errorf("Allocate on the summaries: %v", err)
 	}
 }

@@ -97,6 +97,22 @@ o$deff_post_mean_api00 <- est(svymean(~api00, dclus1p, deff = TRUE))
 o$deff_post_total_enroll <- est(svytotal(~enroll, dclus1p, deff = TRUE))
 o$deff_rake_mean_api00 <- est(svymean(~api00, dclus1r, deff = TRUE))
 
+# Several variables at once, with the covariance matrix of the estimates.
+vc <- function(s) list(value = unname(coef(s)), vcov = unname(as.vector(vcov(s))))
+o$strat_means_api00_api99 <- vc(svymean(~api00 + api99, dstrat))
+o$clus_totals_api00_enroll <- vc(svytotal(~api00 + enroll, dclus1))
+o$rake_means_api00_api99 <- vc(svymean(~api00 + api99, dclus1r))
+
+# Weight summaries and, per stratum, the sample, its estimated population,
+# mean and variance (svyvar within each stratum) that feed an allocation.
+w <- weights(dstrat)
+o$weights_strat <- list(n = length(w), sum = sum(w), min = min(w), max = max(w), mean = mean(w), cv = sd(w) / mean(w))
+vs <- svyby(~api00, ~stype, dstrat, svyvar)
+ms <- svyby(~api00, ~stype, dstrat, svymean)
+o$strata_api00 <- list(levels = as.character(vs$stype), n = as.vector(table(apistrat$stype)),
+                       population = as.vector(tapply(w, apistrat$stype, sum)),
+                       mean = unname(coef(ms)), var = unname(coef(vs)))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
