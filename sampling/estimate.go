@@ -124,10 +124,23 @@ func (d *Design) Ratio(y, x []float64) (Estimate, error) {
 	if err := d.check("x", x); err != nil {
 		return Estimate{}, err
 	}
+	return d.domainRatio(y, x, nil)
+}
+
+// domainRatio is the ratio over the domain (all units when in is nil),
+// with y and x read only in it.
+func (d *Design) domainRatio(y, x []float64, in []bool) (Estimate, error) {
 	var ty, tx float64
+	n := 0
 	for i := range y {
-		ty += d.w[i] * y[i]
-		tx += d.w[i] * x[i]
+		if in == nil || in[i] {
+			ty += d.w[i] * y[i]
+			tx += d.w[i] * x[i]
+			n++
+		}
+	}
+	if n == 0 {
+		return Estimate{}, errf(ErrEmpty, nil, "domain")
 	}
 	if tx == 0 || math.IsInf(tx, 0) {
 		return Estimate{}, errf(ErrInvalidValue, tx, "estimated total of x")
@@ -136,11 +149,13 @@ func (d *Design) Ratio(y, x []float64) (Estimate, error) {
 	z := make([]float64, len(y))
 	lin := make([]float64, len(y)) // the linearised ratio, whose total has the ratio's variance
 	for i := range y {
-		lin[i] = (y[i] - r*x[i]) / tx
-		z[i] = d.w[i] * lin[i]
+		if in == nil || in[i] {
+			lin[i] = (y[i] - r*x[i]) / tx
+			z[i] = d.w[i] * lin[i]
+		}
 	}
-	e := Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: len(y)}
-	e.DEff = d.deff(e.SE, lin, nil, true)
+	e := Estimate{Value: r, SE: math.Sqrt(d.variance(z)), N: n}
+	e.DEff = d.deff(e.SE, lin, in, true)
 	return finite(e)
 }
 
@@ -166,6 +181,11 @@ func (d *Design) DomainTotal(y []float64, in []bool) (Estimate, error) {
 	if err := d.checkDomain(in); err != nil {
 		return Estimate{}, err
 	}
+	return d.domainTotal(y, in)
+}
+
+// domainTotal is DomainTotal with y read only in the domain.
+func (d *Design) domainTotal(y []float64, in []bool) (Estimate, error) {
 	z := make([]float64, len(y))
 	var t float64
 	n := 0

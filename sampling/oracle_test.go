@@ -93,6 +93,9 @@ type oracle struct {
 	DeffPostTotal       rEstimate            `json:"deff_post_total_enroll"`
 	DeffRakeMean        rEstimate            `json:"deff_rake_mean_api00"`
 	TrimUpper           float64              `json:"trim_upper"`
+	ByMeanAvgEd         rTable               `json:"by_mean_avged"`
+	ByTotalEnroll       rTable               `json:"by_total_enroll"`
+	ByRatio             rTable               `json:"by_ratio_api00_api99"`
 	StratMeans          rCovariance          `json:"strat_means_api00_api99"`
 	ClusTotals          rCovariance          `json:"clus_totals_api00_enroll"`
 	RakeMeans           rCovariance          `json:"rake_means_api00_api99"`
@@ -115,6 +118,13 @@ type oracle struct {
 		Size   int       `json:"n"`
 		Alloc  []float64 `json:"alloc"`
 	} `json:"neyman"`
+}
+
+// rTable is an svyby table.
+type rTable struct {
+	Levels               []string
+	Value, SE, Low, High []float64
+	DEff                 []float64 `json:"deff"`
 }
 
 // rCovariance is several estimates with their covariance matrix, by
@@ -455,5 +465,63 @@ func TestSummariesAgainstR(t *testing.T) {
 	}
 	if _, err := sampling.Allocate(alloc, 100, sampling.Neyman); err != nil {
 		t.Errorf("Allocate on the summaries: %v", err)
+	}
+}
+
+// By-domain tables equal R's svyby: means with missing values dropped
+// (na.rm), totals and ratios, with their intervals and design effects;
+// without the policy a missing value is an error.
+func TestByDomainAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	d, tb := clusDesign(t)
+	avged := make([]float64, len(tb.rows))
+	nas := 0
+	for i, v := range tb.str("avg.ed") {
+		if v == "NA" {
+			avged[i] = math.NaN()
+			nas++
+			continue
+		}
+		avged[i], _ = strconv.ParseFloat(v, 64)
+	}
+	stype := tb.str("stype")
+	check := func(name string, rows []sampling.DomainRow, err error, want rTable) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(want.Levels) {
+			t.Fatalf("%s: %d rows, R %d", name, len(rows), len(want.Levels))
+		}
+		for i, r := range rows {
+			if r.Level != want.Levels[i] {
+				t.Errorf("%s row %d: level %q, R %q", name, i, r.Level, want.Levels[i])
+			}
+			rel(t, name+" "+r.Level+" value", r.Value, want.Value[i])
+			rel(t, name+" "+r.Level+" SE", r.SE, want.SE[i])
+			rel(t, name+" "+r.Level+" low", r.Low, want.Low[i])
+			rel(t, name+" "+r.Level+" high", r.High, want.High[i])
+			rel(t, name+" "+r.Level+" design effect", r.DEff, want.DEff[i])
+		}
+	}
+	rows, err := d.MeanBy(avged, stype, &sampling.ByOptions{Missing: sampling.MissingDrop})
+	check("mean avg.ed by stype", rows, err, o.ByMeanAvgEd)
+	dropped := 0
+	for _, r := range rows {
+		dropped += r.Missing
+	}
+	if dropped != nas || nas != 26 {
+		t.Errorf("%d missing counted, %d in the data (26 in R's apiclus1)", dropped, nas)
+	}
+	rows, err = d.TotalBy(tb.num(t, "enroll"), stype, nil)
+	check("total enroll by stype", rows, err, o.ByTotalEnroll)
+	rows, err = d.RatioBy(tb.num(t, "api00"), tb.num(t, "api99"), stype, nil)
+	check("ratio api00/api99 by stype", rows, err, o.ByRatio)
+
+	if _, err := d.MeanBy(avged, stype, nil); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("a missing value without the policy: %v", err)
+	}
+	if _, err := d.MeanBy(avged, stype[:3], nil); !errors.Is(err, sampling.ErrLength) {
+		t.Errorf("short levels: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ data(api)
 
 write.csv(apistrat[, c("snum", "stype", "pw", "fpc", "api00", "api99", "enroll", "sch.wide", "awards")],
           "apistrat.csv", row.names = FALSE)
-write.csv(apiclus1[, c("snum", "dnum", "stype", "pw", "fpc", "api00", "api99", "enroll", "sch.wide")],
+write.csv(apiclus1[, c("snum", "dnum", "stype", "pw", "fpc", "api00", "api99", "enroll", "sch.wide", "avg.ed")],
           "apiclus1.csv", row.names = FALSE)
 write.csv(apipop[, c("snum", "stype", "api00")], "apipop.csv", row.names = FALSE)
 
@@ -112,6 +112,19 @@ ms <- svyby(~api00, ~stype, dstrat, svymean)
 o$strata_api00 <- list(levels = as.character(vs$stype), n = as.vector(table(apistrat$stype)),
                        population = as.vector(tapply(w, apistrat$stype, sum)),
                        mean = unname(coef(ms)), var = unname(coef(vs)))
+
+# By-domain tables on the cluster sample: means (avg.ed has 26 missing
+# values, dropped with na.rm as MissingDrop does), totals and ratios, with
+# design effects.
+bytab <- function(b) {
+  ci <- confint(b)
+  d <- tryCatch(unname(deff(b)), error = function(e) rep(NA, nrow(b)))
+  list(levels = as.character(b[[1]]), value = unname(coef(b)), se = unname(SE(b)),
+       low = unname(ci[, 1]), high = unname(ci[, 2]), deff = d)
+}
+o$by_mean_avged <- bytab(svyby(~avg.ed, ~stype, dclus1, svymean, na.rm = TRUE, deff = TRUE))
+o$by_total_enroll <- bytab(svyby(~enroll, ~stype, dclus1, svytotal, deff = TRUE))
+o$by_ratio_api00_api99 <- bytab(svyby(~api00, ~stype, dclus1, svyratio, denominator = ~api99, deff = TRUE))
 
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
