@@ -20,6 +20,7 @@ var (
 	ErrInfeasible       = errors.New("constraints cannot all be met")
 	ErrUnknownStratum   = errors.New("unknown stratum")
 	ErrDuplicateStratum = errors.New("duplicate stratum")
+	ErrUnknownColumn    = errors.New("no such column")
 )
 
 // Error reports a problem with one named input: which, the value found, and

@@ -155,3 +155,23 @@ func ExampleDesign_Means() {
 	fmt.Printf("before %.2f, after %.2f, change %+.2f (SE %.2f)\n", est[0].Value, est[1].Value, diff, se)
 	// Output: before 5.50, after 6.67, change +1.17 (SE 0.26)
 }
+
+// A stratified sample described as R's svydesign(id = ~1, strata = ~stype,
+// fpc = ~N, data = d) would describe it, then svymean(~score, design). The
+// weights come from the fpc: 40/4 = 10 in stratum a, 60/2 = 30 in b. By
+// hand: (40*7.5 + 60*4.5)/100 = 5.7, with variance 0.4^2*0.9*(5/3)/4 +
+// 0.6^2*(58/60)*0.5/2 = 0.147, SE 0.383.
+func ExampleNewSurvey() {
+	d := sampling.Data{
+		Numbers: map[string][]float64{"score": {7, 8, 6, 9, 4, 5}, "N": {40, 40, 40, 40, 60, 60}},
+		Labels:  map[string][]string{"stype": {"a", "a", "a", "a", "b", "b"}},
+	}
+	s, err := sampling.NewSurvey(d, sampling.Spec{Strata: "stype", FPC: "N"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mean, _ := s.Mean("score")
+	fmt.Printf("mean %.2f (SE %.3f)\n", mean.Value, mean.SE)
+	// Output: mean 5.70 (SE 0.383)
+}

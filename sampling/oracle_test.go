@@ -97,6 +97,9 @@ type oracle struct {
 	ByTotalEnroll       rTable               `json:"by_total_enroll"`
 	ByRatio             rTable               `json:"by_ratio_api00_api99"`
 	StratMeans          rCovariance          `json:"strat_means_api00_api99"`
+	SurveyStratFPC      rEstimate            `json:"survey_strat_fpconly_mean_api00"`
+	SurveyStratFraction rEstimate            `json:"survey_strat_fraction_total_enroll"`
+	SurveyClusFPC       rEstimate            `json:"survey_clus_fpconly_mean_api00"`
 	ClusTotals          rCovariance          `json:"clus_totals_api00_enroll"`
 	RakeMeans           rCovariance          `json:"rake_means_api00_api99"`
 	WeightsStrat        struct {
@@ -523,5 +526,67 @@ func TestByDomainAgainstR(t *testing.T) {
 	}
 	if _, err := d.MeanBy(avged, stype[:3], nil); !errors.Is(err, sampling.ErrLength) {
 		t.Errorf("short levels: %v", err)
+	}
+}
+
+// A design from the data's columns, as svydesign takes it: weights derived
+// from the fpc given as counts or as fractions, and a cluster design with no
+// weights column; estimates by variable name equal R's.
+func TestNewSurveyAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	tb := readCSV(t, "apistrat.csv")
+	stype := tb.str("stype")
+	counts := map[string]float64{}
+	for _, s := range stype {
+		counts[s]++
+	}
+	fpc := tb.num(t, "fpc")
+	frac := make([]float64, len(fpc))
+	for i := range fpc {
+		frac[i] = counts[stype[i]] / fpc[i]
+	}
+	data := sampling.Data{
+		Numbers: map[string][]float64{"api00": tb.num(t, "api00"), "enroll": tb.num(t, "enroll"), "fpc": fpc, "frac": frac},
+		Labels:  map[string][]string{"stype": stype},
+	}
+	s, err := sampling.NewSurvey(data, sampling.Spec{Strata: "stype", FPC: "fpc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "fpc-only stratified mean api00", must(s.Mean("api00")), o.SurveyStratFPC, true)
+	s, err = sampling.NewSurvey(data, sampling.Spec{Strata: "stype", FPC: "frac"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "fraction-fpc stratified total enroll", must(s.Total("enroll")), o.SurveyStratFraction, true)
+
+	ctb := readCSV(t, "apiclus1.csv")
+	c, err := sampling.NewSurvey(sampling.Data{
+		Numbers: map[string][]float64{"api00": ctb.num(t, "api00"), "fpc": ctb.num(t, "fpc")},
+		Labels:  map[string][]string{"dnum": ctb.str("dnum")},
+	}, sampling.Spec{Cluster: "dnum", FPC: "fpc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "fpc-only cluster mean api00", must(c.Mean("api00")), o.SurveyClusFPC, true)
+
+	for name, tc := range map[string]struct {
+		data sampling.Data
+		spec sampling.Spec
+		want error
+	}{
+		"an unknown column":      {data, sampling.Spec{Strata: "school type", FPC: "fpc"}, sampling.ErrUnknownColumn},
+		"no weights and no fpc":  {data, sampling.Spec{Strata: "stype"}, sampling.ErrInvalidValue},
+		"columns of two lengths": {sampling.Data{Numbers: map[string][]float64{"a": {1, 2}, "b": {1}}}, sampling.Spec{Weights: "a"}, sampling.ErrLength},
+		"an fpc varying within a stratum": {sampling.Data{Numbers: map[string][]float64{"f": {10, 12}}, Labels: map[string][]string{"s": {"x", "x"}}},
+			sampling.Spec{Strata: "s", FPC: "f"}, sampling.ErrInvalidValue},
+	} {
+		if _, err := sampling.NewSurvey(tc.data, tc.spec); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
+	}
+	if _, err := s.Mean("nope"); !errors.Is(err, sampling.ErrUnknownColumn) {
+		t.Errorf("an unknown variable: %v", err)
 	}
 }

@@ -126,6 +126,15 @@ o$by_mean_avged <- bytab(svyby(~avg.ed, ~stype, dclus1, svymean, na.rm = TRUE, d
 o$by_total_enroll <- bytab(svyby(~enroll, ~stype, dclus1, svytotal, deff = TRUE))
 o$by_ratio_api00_api99 <- bytab(svyby(~api00, ~stype, dclus1, svyratio, denominator = ~api99, deff = TRUE))
 
+# Designs built as a statistician writes them, from the data's own columns:
+# weights derived from the fpc (given as counts, or as sampling fractions),
+# and a one-stage cluster design with no weights column.
+o$survey_strat_fpconly_mean_api00 <- est(svymean(~api00, svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = apistrat), deff = TRUE))
+dd <- apistrat
+dd$frac <- ave(rep(1, nrow(dd)), dd$stype, FUN = sum) / dd$fpc
+o$survey_strat_fraction_total_enroll <- est(svytotal(~enroll, svydesign(id = ~1, strata = ~stype, fpc = ~frac, data = dd), deff = TRUE))
+o$survey_clus_fpconly_mean_api00 <- est(svymean(~api00, svydesign(id = ~dnum, fpc = ~fpc, data = apiclus1), deff = TRUE))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
