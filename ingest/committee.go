@@ -40,8 +40,8 @@ func Committee(r io.Reader, format Format, file string, opts CommitteeOptions) (
 }
 
 func parseSeat(rec record, cat *persona.Catalog) (Seat, string, string) {
-	s := Seat{Account: rec.fields["account"], Seat: persona.Seat{Kind: persona.SeatKind(rec.fields["kind"]),
-		Persona: persona.ID(rec.fields["persona"]), Contact: rec.fields["contact"], Note: rec.fields["note"]}}
+	s := Seat{Account: rec.get("account"), Seat: persona.Seat{Kind: persona.SeatKind(rec.get("kind")),
+		Persona: persona.ID(rec.get("persona")), Contact: rec.get("contact"), Note: rec.get("note")}}
 	if s.Account == "" {
 		return s, "account", "missing value"
 	}
@@ -59,24 +59,24 @@ func parseSeat(rec record, cat *persona.Catalog) (Seat, string, string) {
 		if s.Contact == "" {
 			return s, "contact", "missing value (a role seat names a contact)"
 		}
-		if err := s.Role.UnmarshalText([]byte(rec.fields["role"])); err != nil || s.Role == persona.RoleUnspecified {
-			return s, "role", fmt.Sprintf("unknown role %q", rec.fields["role"])
+		if err := s.Role.UnmarshalText([]byte(rec.get("role"))); err != nil || s.Role == persona.RoleUnspecified {
+			return s, "role", fmt.Sprintf("unknown role %q", rec.get("role"))
 		}
 	default:
 		return s, "kind", fmt.Sprintf("unknown seat kind %q (want weight, veto, no-veto or role)", s.Kind)
 	}
 	var err error
-	if v := rec.fields["weight"]; v != "" || s.Kind == persona.SeatWeight {
+	if v := rec.get("weight"); v != "" || s.Kind == persona.SeatWeight {
 		if s.Weight, err = number(v); err != nil || s.Weight < 0 {
 			return s, "weight", fmt.Sprintf("not a non-negative number: %q", v)
 		}
 	}
-	if v := rec.fields["from"]; v != "" {
+	if v := rec.get("from"); v != "" {
 		if s.From, err = parseTime(v); err != nil {
 			return s, "from", err.Error()
 		}
 	}
-	if v := rec.fields["until"]; v != "" {
+	if v := rec.get("until"); v != "" {
 		if s.Until, err = parseTime(v); err != nil {
 			return s, "until", err.Error()
 		}

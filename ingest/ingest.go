@@ -86,11 +86,57 @@ const (
 	JSONL               // one JSON object per line
 )
 
-// record is one row of either format, by column name.
+// record is one row of either format, read by column name with get.
 type record struct {
-	line   int
+	line int
+	err  string // a row that could not even be split into fields
+	// A CSV row is positional: row, with col giving each logical column's
+	// position (shared by the file's rows); a JSON line is a map.
+	row    []string
+	col    []column
 	fields map[string]string
-	err    string // a row that could not even be split into fields
+}
+
+// column is a logical column's position in a CSV file's rows. A file has
+// a handful, so a scan comparing short names beats hashing them.
+type column struct {
+	name string
+	i    int
+}
+
+// get returns the row's value of a column, spaces trimmed, "" when absent.
+func (r *record) get(name string) string {
+	if r.fields != nil {
+		return r.fields[name]
+	}
+	for _, c := range r.col {
+		if c.name == name {
+			if c.i < len(r.row) {
+				return strings.TrimSpace(r.row[c.i])
+			}
+			break
+		}
+	}
+	return ""
+}
+
+// all yields every column the row has, by name.
+func (r *record) all() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		if r.fields != nil {
+			for k, v := range r.fields {
+				if !yield(k, v) {
+					return
+				}
+			}
+			return
+		}
+		for _, c := range r.col {
+			if !yield(c.name, r.get(c.name)) {
+				return
+			}
+		}
+	}
 }
 
 // records streams the rows of r. For CSV the first row is the header, and
@@ -102,13 +148,12 @@ type record struct {
 func records(r io.Reader, format Format, file string, required []string, names map[string]string, others bool) (iter.Seq[record], error) {
 	switch format {
 	case CSV:
-		cr := csv.NewReader(r)
-		cr.FieldsPerRecord = -1
-		cr.ReuseRecord = false
-		header, err := cr.Read()
+		rows := newCSVRows(r)
+		header, _, err := rows.next()
 		if err != nil {
 			return nil, fmt.Errorf("ingest: %s: reading the header: %w", file, err)
 		}
+		header = slices.Clone(header)
 		index := map[string]int{}
 		for i, h := range header {
 			index[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
@@ -135,31 +180,27 @@ func records(r io.Reader, format Format, file string, required []string, names m
 				return nil, fmt.Errorf("%w %q in %s (header %q)", ErrHeader, names[req], file, header)
 			}
 		}
+		cols := make([]column, 0, len(col))
+		for _, name := range slices.Sorted(maps.Keys(col)) {
+			cols = append(cols, column{name, col[name]})
+		}
 		return func(yield func(record) bool) {
 			for {
-				row, err := cr.Read()
+				row, line, err := rows.next()
 				if err == io.EOF {
 					return
 				}
-				rec := record{fields: map[string]string{}}
-				var pe *csv.ParseError
-				switch {
-				case errors.As(err, &pe):
-					rec.line, rec.err = pe.Line, pe.Err.Error()
-				case err != nil:
-					rec.err = err.Error()
-				default:
-					rec.line, _ = cr.FieldPos(0)
-					for logical, i := range col {
-						if i < len(row) {
-							rec.fields[logical] = strings.TrimSpace(row[i])
-						}
+				rec := record{line: line, row: row, col: cols}
+				ioErr := false
+				if err != nil {
+					var pe *csv.ParseError // declared here: it escapes, and rows without an error need none
+					if errors.As(err, &pe) {
+						rec.err = pe.Err.Error()
+					} else {
+						rec.err, ioErr = err.Error(), true
 					}
 				}
-				if !yield(rec) {
-					return
-				}
-				if err != nil && !errors.As(err, &pe) {
+				if !yield(rec) || ioErr {
 					return // an I/O error ends the file
 				}
 			}

@@ -27,7 +27,7 @@ func Outcomes(r io.Reader, format Format, file string, cols Columns) (*Reader[Ou
 var outcomeColumns = []string{"account", "renewed", "at"}
 
 func parseOutcome(rec record) (Outcome, string, string) {
-	o := Outcome{Account: rec.fields["account"]}
+	o := Outcome{Account: rec.get("account")}
 	if o.Account == "" {
 		return o, "account", "missing value"
 	}

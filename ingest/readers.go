@@ -92,7 +92,7 @@ func newReaderOthers[T any](r io.Reader, format Format, file string, cols Column
 }
 
 func need(rec record, col string) (string, string, string) {
-	v := rec.fields[col]
+	v := rec.get(col)
 	if v == "" {
 		return "", col, "missing value"
 	}
@@ -119,8 +119,8 @@ func Signals(r io.Reader, format Format, file string, cols Columns) (*Reader[sco
 var signalColumns = []string{"account", "contact", "persona", "metric", "value", "at", "source"}
 
 func parseSignal(rec record) (scoring.Signal, string, string) {
-	s := scoring.Signal{Account: rec.fields["account"], Contact: rec.fields["contact"], Persona: persona.ID(rec.fields["persona"]),
-		Metric: rec.fields["metric"], Source: rec.fields["source"]}
+	s := scoring.Signal{Account: rec.get("account"), Contact: rec.get("contact"), Persona: persona.ID(rec.get("persona")),
+		Metric: rec.get("metric"), Source: rec.get("source")}
 	if s.Metric == "" {
 		return s, "metric", "missing value"
 	}
@@ -167,8 +167,8 @@ func SignalFromJSON(line string) (scoring.Signal, error) {
 func Accounts(r io.Reader, format Format, file string, cols Columns) (*Reader[persona.Account], error) {
 	logical := []string{"id", "name", "segment", "arr", "renewal"}
 	return newReaderOthers(r, format, file, cols, logical, []string{"id"}, true, func(rec record) (persona.Account, string, string) {
-		a := persona.Account{ID: rec.fields["id"], Name: rec.fields["name"], Segment: rec.fields["segment"]}
-		for k, v := range rec.fields {
+		a := persona.Account{ID: rec.get("id"), Name: rec.get("name"), Segment: rec.get("segment")}
+		for k, v := range rec.all() {
 			if v != "" && !slices.Contains(logical, k) {
 				if a.Traits == nil {
 					a.Traits = map[string]string{}
@@ -180,12 +180,12 @@ func Accounts(r io.Reader, format Format, file string, cols Columns) (*Reader[pe
 			return a, "id", "missing value"
 		}
 		var err error
-		if v := rec.fields["arr"]; v != "" {
+		if v := rec.get("arr"); v != "" {
 			if a.ARR, err = number(v); err != nil || a.ARR < 0 {
 				return a, "arr", fmt.Sprintf("not a non-negative number: %q", v)
 			}
 		}
-		if v := rec.fields["renewal"]; v != "" {
+		if v := rec.get("renewal"); v != "" {
 			if a.Renewal, err = parseTime(v); err != nil {
 				return a, "renewal", err.Error()
 			}
@@ -237,7 +237,7 @@ var contactColumns = []string{"id", "account", "persona", "title", "joined", "le
 // parseContact reads one contact row; unmapped is told of each title no
 // title rule matched.
 func parseContact(rec record, opts *ContactOptions, unmapped func(title string)) (persona.Contact, string, string) {
-	c := persona.Contact{ID: rec.fields["id"], Account: rec.fields["account"], Persona: persona.ID(rec.fields["persona"]), Title: rec.fields["title"]}
+	c := persona.Contact{ID: rec.get("id"), Account: rec.get("account"), Persona: persona.ID(rec.get("persona")), Title: rec.get("title")}
 	switch {
 	case c.ID == "":
 		return c, "id", "missing value"
@@ -260,12 +260,12 @@ func parseContact(rec record, opts *ContactOptions, unmapped func(title string))
 		return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
 	}
 	var err error
-	if v := rec.fields["joined"]; v != "" {
+	if v := rec.get("joined"); v != "" {
 		if c.Joined, err = parseTime(v); err != nil {
 			return c, "joined", err.Error()
 		}
 	}
-	if v := rec.fields["left"]; v != "" {
+	if v := rec.get("left"); v != "" {
 		if c.Left, err = parseTime(v); err != nil {
 			return c, "left", err.Error()
 		}

@@ -25,7 +25,7 @@ var planColumns = []string{"contact", "account", "stratum", "prob", "population"
 // population a whole number of at least 1 (or 0: unknown, no fpc).
 func Plan(r io.Reader, format Format, file string, cols Columns) (*Reader[PlannedUnit], error) {
 	return newReader(r, format, file, cols, planColumns, []string{"contact", "stratum", "prob", "population"}, func(rec record) (PlannedUnit, string, string) {
-		u := PlannedUnit{Contact: rec.fields["contact"], Account: rec.fields["account"], Stratum: rec.fields["stratum"]}
+		u := PlannedUnit{Contact: rec.get("contact"), Account: rec.get("account"), Stratum: rec.get("stratum")}
 		if u.Contact == "" {
 			return u, "contact", "missing value"
 		}
@@ -70,7 +70,7 @@ type Answer struct {
 func Answers(r io.Reader, format Format, file string, cols Columns) (*Reader[Answer], error) {
 	logical := []string{"contact", "value"}
 	return newReader(r, format, file, cols, logical, logical, func(rec record) (Answer, string, string) {
-		a := Answer{Contact: rec.fields["contact"]}
+		a := Answer{Contact: rec.get("contact")}
 		if a.Contact == "" {
 			return a, "contact", "missing value"
 		}
