@@ -19,6 +19,7 @@ import (
 	"iter"
 	"log"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,13 +71,14 @@ func main() {
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	var peak atomic.Uint64
+	var peak, peakLive atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // sample the heap in use while scoring
+	go func() { // sample the heap in use (garbage included) and the live heap (as of the last GC) while scoring
 		defer wg.Done()
 		var ms runtime.MemStats
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
 			select {
 			case <-done:
@@ -85,6 +87,10 @@ func main() {
 				runtime.ReadMemStats(&ms)
 				if ms.HeapInuse > peak.Load() {
 					peak.Store(ms.HeapInuse)
+				}
+				metrics.Read(live)
+				if v := live[0].Value.Uint64(); v > peakLive.Load() {
+					peakLive.Store(v)
 				}
 			}
 		}
@@ -126,6 +132,6 @@ func main() {
 	fmt.Printf("accounts %d (%s), signals %d, workers %d, GOMAXPROCS %d\n", n, mode, signals, *workers, runtime.GOMAXPROCS(0))
 	fmt.Printf("elapsed %v, %.0f signals/s, %.0f accounts/s, %d scored\n",
 		elapsed.Round(time.Millisecond), float64(signals)/elapsed.Seconds(), float64(n)/elapsed.Seconds(), scored)
-	fmt.Printf("heap in use before scoring %.0f MiB, peak while scoring %.0f MiB\n",
-		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20))
+	fmt.Printf("heap in use before scoring %.0f MiB, peak while scoring %.0f MiB (peak live heap %.1f MiB)\n",
+		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20), float64(peakLive.Load())/(1<<20))
 }
