@@ -91,17 +91,7 @@ func (d *Design) by(by []string, opts *ByOptions, vars [][]float64, est func(in 
 			}
 		}
 	}
-	levels := slices.Sorted(func(yield func(string) bool) {
-		seen := map[string]bool{}
-		for _, l := range by {
-			if !seen[l] {
-				seen[l] = true
-				if !yield(l) {
-					return
-				}
-			}
-		}
-	})
+	levels := slices.Sorted(distinct(by))
 	rows := make([]DomainRow, 0, len(levels))
 	in := make([]bool, len(d.w))
 	for _, level := range levels {

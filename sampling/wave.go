@@ -175,7 +175,7 @@ func (d *Design) NPSWave(strata []string, responded []bool, scores []float64, po
 	return est, nil
 }
 
-// distinct returns the strata in order of first appearance.
+// distinct yields the distinct labels in order of first appearance.
 func distinct(strata []string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		seen := map[string]bool{}

@@ -151,12 +151,7 @@ type plainScratch struct {
 func (pm *plainModel) score(b *plainBase, a int, s *plainScratch) float64 {
 	s.top, s.sr, s.srx, s.unitP, s.unitM = s.top[:0], s.sr[:0], s.srx[:0], s.unitP[:0], s.unitM[:0]
 	lo, hi := b.start[a], b.start[a+1]
-	if n := int(b.contacts[a]) * pm.nM; cap(s.slot) < n {
-		s.slot = make([]int32, n)
-	} else {
-		s.slot = s.slot[:n]
-		clear(s.slot)
-	}
+	s.slot = resize(s.slot, int(b.contacts[a])*pm.nM)
 	for i := lo; i < hi; i++ {
 		j := int(b.contact[i])*pm.nM + int(b.metric[i])
 		u := int(s.slot[j]) - 1
@@ -193,7 +188,7 @@ func (pm *plainModel) score(b *plainBase, a int, s *plainScratch) float64 {
 		s.swx[j] += w * s.srx[u] / s.sr[u]
 		s.sw2[j] += w * w
 	}
-	s.heard = resizeBool(s.heard, pm.nP)
+	s.heard = resize(s.heard, pm.nP)
 	s.raw, s.theta, s.n = resize(s.raw, pm.nP), resize(s.theta, pm.nP), resize(s.n, pm.nP)
 	for p := range pm.nP {
 		var wsum float64
@@ -269,18 +264,10 @@ func runPlain(pm *plainModel, b *plainBase, workers int) ([]float64, time.Durati
 	return scores, time.Since(start)
 }
 
-func resize(s []float64, n int) []float64 {
+// resize returns s with length n and every element zero, reusing its array.
+func resize[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]float64, n)
-	}
-	s = s[:n]
-	clear(s)
-	return s
-}
-
-func resizeBool(s []bool, n int) []bool {
-	if cap(s) < n {
-		return make([]bool, n)
+		return make([]T, n)
 	}
 	s = s[:n]
 	clear(s)
