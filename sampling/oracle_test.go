@@ -97,6 +97,11 @@ type oracle struct {
 	ByTotalEnroll       rTable               `json:"by_total_enroll"`
 	ByRatio             rTable               `json:"by_ratio_api00_api99"`
 	StratMeans          rCovariance          `json:"strat_means_api00_api99"`
+	JK1Mean             rEstimate            `json:"jk1_mean_api00"`
+	JK1Total            rEstimate            `json:"jk1_total_enroll"`
+	JK1MSEMean          rEstimate            `json:"jk1_mse_mean_api00"`
+	JKnMean             rEstimate            `json:"jkn_mean_api00"`
+	JKnTotal            rEstimate            `json:"jkn_total_enroll"`
 	SurveyStratFPC      rEstimate            `json:"survey_strat_fpconly_mean_api00"`
 	SurveyStratFraction rEstimate            `json:"survey_strat_fraction_total_enroll"`
 	SurveyClusFPC       rEstimate            `json:"survey_clus_fpconly_mean_api00"`
@@ -588,5 +593,44 @@ func TestNewSurveyAgainstR(t *testing.T) {
 	}
 	if _, err := s.Mean("nope"); !errors.Is(err, sampling.ErrUnknownColumn) {
 		t.Errorf("an unknown variable: %v", err)
+	}
+}
+
+// Jackknife replicate designs equal R's as.svrepdesign: JK1 on the cluster
+// sample (fpc in the scale; centred on the replicates' mean and, with
+// MSE, on the estimate) and JKn on the stratified sample.
+func TestJackknifeAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	c, ctb := clusDesign(t)
+	r, err := c.Replicates(sampling.JK1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Replicates() != 15 {
+		t.Errorf("%d replicates, want one a district (15)", r.Replicates())
+	}
+	same(t, "JK1 mean api00", must(r.Mean(ctb.num(t, "api00"))), o.JK1Mean, false)
+	same(t, "JK1 total enroll", must(r.Total(ctb.num(t, "enroll"))), o.JK1Total, false)
+	r.MSE = true
+	same(t, "JK1 (mse) mean api00", must(r.Mean(ctb.num(t, "api00"))), o.JK1MSEMean, false)
+
+	d, tb := stratDesign(t, true)
+	rn, err := d.Replicates(sampling.JKn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "JKn mean api00", must(rn.Mean(tb.num(t, "api00"))), o.JKnMean, false)
+	same(t, "JKn total enroll", must(rn.Total(tb.num(t, "enroll"))), o.JKnTotal, false)
+
+	if _, err := d.Replicates(sampling.JK1); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("JK1 on a stratified design: %v", err)
+	}
+	p, err := c.PostStratify(ctb.str("stype"), popTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Replicates(sampling.JK1); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("replicates of a calibrated design: %v", err)
 	}
 }

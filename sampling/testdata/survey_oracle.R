@@ -135,6 +135,18 @@ dd$frac <- ave(rep(1, nrow(dd)), dd$stype, FUN = sum) / dd$fpc
 o$survey_strat_fraction_total_enroll <- est(svytotal(~enroll, svydesign(id = ~1, strata = ~stype, fpc = ~frac, data = dd), deff = TRUE))
 o$survey_clus_fpconly_mean_api00 <- est(svymean(~api00, svydesign(id = ~dnum, fpc = ~fpc, data = apiclus1), deff = TRUE))
 
+# Replicate weights: the delete-one jackknife of the cluster sample (JK1)
+# and the stratified jackknife (JKn), finite population corrections
+# included, replicates' variance centred on their mean (mse = FALSE) and,
+# for JK1, on the full-sample estimate (mse = TRUE).
+rclus1 <- as.svrepdesign(dclus1, type = "JK1")
+o$jk1_mean_api00 <- est(svymean(~api00, rclus1))
+o$jk1_total_enroll <- est(svytotal(~enroll, rclus1))
+o$jk1_mse_mean_api00 <- est(svymean(~api00, as.svrepdesign(dclus1, type = "JK1", mse = TRUE)))
+rstrat <- as.svrepdesign(dstrat, type = "JKn")
+o$jkn_mean_api00 <- est(svymean(~api00, rstrat))
+o$jkn_total_enroll <- est(svytotal(~enroll, rstrat))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
