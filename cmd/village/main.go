@@ -74,7 +74,7 @@ var help = map[string]struct{ summary, examples string }{
 	"calibrate": {"fit the model to renewal outcomes, print the report, write the fitted model",
 		"village calibrate --dir demo --model-out fitted.json\n  village score --dir demo --model fitted.json"},
 	"plan": {"plan a relationship survey: who to ask, by persona, within a budget and the fatigue rules",
-		"village plan --dir demo --budget 300 --at 2026-01-01 --asked demo/signals.csv --out plan.csv"},
+		"village plan --dir demo --budget 300 --at 2026-01-01 --asked demo/signals.csv --out plan.csv\n  village plan --accounts a.csv --frame contacts.csv --budget 300 --cost cio=8"},
 	"estimate": {"estimate NPS from a fielded plan's answers: naive, weighted and persona-weighted, with SEs",
 		"village estimate --plan plan.csv --answers answers.csv"},
 	"model": {"print the default model as JSON, to start a model of your own from",

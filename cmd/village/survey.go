@@ -54,6 +54,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	dir := fs.String("dir", "", "a folder holding accounts and contacts as .csv or .jsonl")
 	accounts := fs.String("accounts", "", "accounts file")
 	contactsFile := fs.String("contacts", "", "contacts file (the frame: every contact active at --at)")
+	fs.StringVar(contactsFile, "frame", "", "the same as --contacts: the people who could be asked")
 	asked := fs.String("asked", "", "optional signals file of past survey answers: a contact heard within --min-gap days is not asked again")
 	titles := fs.String("titles", "", "job-title rules JSON (default: the built-in B2B rules)")
 	budget := fs.Float64("budget", 0, "what the wave may spend, in interview cost units (required)")
