@@ -44,6 +44,26 @@ type DesignOptions struct {
 	// sampling with replacement is assumed (no correction).
 	PopulationPSUs map[string]float64
 	Lonely         LonelyPolicy
+	// PPS, when set, says the PSUs were drawn with probabilities
+	// proportional to size without replacement, each with inclusion
+	// probability 1/Weight: the variance is then the Hartley-Rao
+	// approximation (R's svydesign(..., fpc = ~prob, pps = HR())), and
+	// PopulationPSUs must be nil (the probabilities carry the finite
+	// population).
+	PPS *HartleyRao
+}
+
+// HartleyRao are the options of a design drawn with probabilities proportional to
+// size without replacement, its variance by the Hartley-Rao approximation
+// of the joint inclusion probabilities: for PSUs i != j of a stratum of n,
+// pi_ij ~ pi_i pi_j (n - 1 - ... ), that is Delta_ij = (pi_i + pi_j - P2Bar
+// - 1)/(n - 1) in the Horvitz-Thompson form sum_ij Delta_ij x_i x_j with
+// Delta_ii = 1 - pi_i; O(n) per stratum, not O(n^2).
+type HartleyRao struct {
+	// P2Bar gives, per stratum, sum(pi^2)/n over the population's PSUs;
+	// nil means it is estimated by the mean of the sampled PSUs' pi, as
+	// R's HR() does.
+	P2Bar map[string]float64
 }
 
 // Design is a sample with its design: strata, primary sampling units,
@@ -65,6 +85,9 @@ type Design struct {
 	popPSUs    map[string]float64
 	lonely     LonelyPolicy
 	calib      []calibration
+	pps        *HartleyRao
+	psuProb    []float64 // with pps: each PSU's inclusion probability
+	p2bar      []float64 // with pps: per stratum
 }
 
 // NewDesign builds a design from sampled units. Weights must be finite and
@@ -114,6 +137,14 @@ func NewDesign(units []Unit, opts *DesignOptions) (*Design, error) {
 			d.nPSU[h]++
 		}
 		d.psu[i] = j
+	}
+	if o.PPS != nil {
+		if o.PopulationPSUs != nil {
+			return nil, errf(ErrInvalidValue, nil, "PPS with PopulationPSUs (the inclusion probabilities carry the finite population)")
+		}
+		if err := d.setPPS(o.PPS); err != nil {
+			return nil, err
+		}
 	}
 	d.fpc = make([]float64, len(d.strataKeys))
 	for h, key := range d.strataKeys {
@@ -189,6 +220,10 @@ func (d *Design) covariances(zs [][]float64) *mat.SymDense {
 		dev[a] = totals
 	}
 	cov := mat.NewSymDense(k, nil)
+	if d.pps != nil {
+		d.hrCovariances(zs, cov)
+		return cov
+	}
 	for a := range k {
 		for b := a; b < k; b++ {
 			sp := make([]float64, len(d.strataKeys))
@@ -206,4 +241,87 @@ func (d *Design) covariances(zs [][]float64) *mat.SymDense {
 		}
 	}
 	return cov
+}
+
+// setPPS records each PSU's inclusion probability (1/weight, the same for
+// all its units) and each stratum's P2Bar.
+func (d *Design) setPPS(p *HartleyRao) error {
+	d.pps = p
+	d.psuProb = make([]float64, len(d.psuStratum))
+	for i, w := range d.w {
+		pi := 1 / w
+		if !(pi > 0 && pi <= 1) {
+			return errf(ErrInvalidValue, pi, "inclusion probability of unit %d (1/weight) outside (0, 1]", i)
+		}
+		if q := d.psuProb[d.psu[i]]; q != 0 && q != pi {
+			return errf(ErrInvalidValue, pi, "unit %d: the units of one PSU have different weights", i)
+		}
+		d.psuProb[d.psu[i]] = pi
+	}
+	d.p2bar = make([]float64, len(d.strataKeys))
+	for h, key := range d.strataKeys {
+		if v, ok := p.P2Bar[key]; ok {
+			d.p2bar[h] = v
+			continue
+		}
+		if p.P2Bar != nil {
+			return errf(ErrUnknownStratum, nil, "stratum %q has no P2Bar", key)
+		}
+		var sum float64
+		for j, hj := range d.psuStratum {
+			if hj == h {
+				sum += d.psuProb[j]
+			}
+		}
+		d.p2bar[h] = sum / float64(d.nPSU[h])
+	}
+	return nil
+}
+
+// hrCovariances fills cov with the Hartley-Rao covariances of the totals
+// of zs: within each stratum of n PSUs with totals x and probabilities pi,
+// sum_i (1 - pi_i) x_i y_i + [(S(pi x) S(y) + S(x) S(pi y) - (P2Bar + 1)
+// S(x) S(y)) - sum_i (2 pi_i - P2Bar - 1) x_i y_i]/(n - 1), the double sum
+// over i != j of R survey's HRDcheck matrix done in O(n). (R also zeroes a
+// pair whose probabilities add up to exactly 1; such pairs are not singled
+// out here.)
+func (d *Design) hrCovariances(zs [][]float64, cov *mat.SymDense) {
+	totals := make([][]float64, len(zs))
+	for a, z := range zs {
+		if len(d.calib) > 0 {
+			z = slices.Clone(z)
+			for _, c := range d.calib {
+				c.residualise(z)
+			}
+		}
+		t := make([]float64, len(d.psuStratum))
+		for i, x := range z {
+			t[d.psu[i]] += x
+		}
+		totals[a] = t
+	}
+	H := len(d.strataKeys)
+	for a := range zs {
+		for b := a; b < len(zs); b++ {
+			x, y := totals[a], totals[b]
+			diag, cross, sx, sy, spx, spy := make([]float64, H), make([]float64, H), make([]float64, H), make([]float64, H), make([]float64, H), make([]float64, H)
+			for j, h := range d.psuStratum {
+				pi := d.psuProb[j]
+				diag[h] += (1 - pi) * x[j] * y[j]
+				cross[h] += (2*pi - d.p2bar[h] - 1) * x[j] * y[j]
+				sx[h] += x[j]
+				sy[h] += y[j]
+				spx[h] += pi * x[j]
+				spy[h] += pi * y[j]
+			}
+			var v float64
+			for h, n := range d.nPSU {
+				v += diag[h]
+				if n > 1 {
+					v += (spx[h]*sy[h] + sx[h]*spy[h] - (d.p2bar[h]+1)*sx[h]*sy[h] - cross[h]) / float64(n-1)
+				}
+			}
+			cov.SetSym(a, b, v)
+		}
+	}
 }

@@ -97,6 +97,10 @@ type oracle struct {
 	ByTotalEnroll       rTable               `json:"by_total_enroll"`
 	ByRatio             rTable               `json:"by_ratio_api00_api99"`
 	StratMeans          rCovariance          `json:"strat_means_api00_api99"`
+	HRTotals            rCovariance          `json:"hr_totals_bush_kerry"`
+	HRMeanBush          rEstimate            `json:"hr_mean_bush"`
+	HRP2Bar             float64              `json:"hr_p2bar"`
+	HRGivenTotalBush    rEstimate            `json:"hr_given_total_bush"`
 	JK1Mean             rEstimate            `json:"jk1_mean_api00"`
 	JK1Total            rEstimate            `json:"jk1_total_enroll"`
 	JK1MSEMean          rEstimate            `json:"jk1_mse_mean_api00"`
@@ -632,5 +636,49 @@ func TestJackknifeAgainstR(t *testing.T) {
 	}
 	if _, err := p.Replicates(sampling.JK1); !errors.Is(err, sampling.ErrInvalidValue) {
 		t.Errorf("replicates of a calibrated design: %v", err)
+	}
+}
+
+// Sampling with probabilities proportional to size without replacement:
+// the Hartley-Rao variance equals R's svydesign(id = ~1, fpc = ~p, pps =
+// HR()) on the 40 counties of election_pps, with P2Bar estimated from the
+// sample and given from the population, covariance included.
+func TestHartleyRaoAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	tb := readCSV(t, "election_pps.csv")
+	p := tb.num(t, "p")
+	units := make([]sampling.Unit, len(p))
+	for i, pi := range p {
+		units[i] = sampling.Unit{Weight: 1 / pi}
+	}
+	d, err := sampling.NewDesign(units, &sampling.DesignOptions{PPS: &sampling.HartleyRao{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, cov, err := d.Totals(tb.num(t, "Bush"), tb.num(t, "Kerry"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		rel(t, fmt.Sprintf("HR total %d", i), est[i].Value, o.HRTotals.Value[i])
+		for j := range 2 {
+			rel(t, fmt.Sprintf("HR covariance %d,%d", i, j), cov.At(i, j), o.HRTotals.VCov[j*2+i])
+		}
+	}
+	same(t, "HR mean Bush", must(d.Mean(tb.num(t, "Bush"))), o.HRMeanBush, false)
+	given, err := sampling.NewDesign(units, &sampling.DesignOptions{PPS: &sampling.HartleyRao{P2Bar: map[string]float64{"": o.HRP2Bar}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "HR total Bush, P2Bar given", must(given.Total(tb.num(t, "Bush"))), o.HRGivenTotalBush, false)
+
+	if _, err := sampling.NewDesign(units, &sampling.DesignOptions{PPS: &sampling.HartleyRao{}, PopulationPSUs: map[string]float64{"": 58}}); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("PPS with an fpc: %v", err)
+	}
+	bad := append([]sampling.Unit(nil), units...)
+	bad[0].Weight = 0.5 // a probability of 2
+	if _, err := sampling.NewDesign(bad, &sampling.DesignOptions{PPS: &sampling.HartleyRao{}}); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("a weight below 1: %v", err)
 	}
 }

@@ -106,3 +106,60 @@ func TestPlanWave(t *testing.T) {
 		t.Error("the same source gave another sample")
 	}
 }
+
+// Inclusion probabilities by hand: sizes 1, 2, 3, 10 and n = 2 give
+// 2*(1, 2, 3, 10)/16 = 0.125, 0.25, 0.375, 1.25; the last is taken with
+// certainty and the one left spread over 1, 2, 3: 1/6, 2/6, 3/6.
+func TestInclusionProbabilitiesByHand(t *testing.T) {
+	pi, err := sampling.InclusionProbabilities([]float64{1, 2, 3, 10}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []float64{1.0 / 6, 2.0 / 6, 3.0 / 6, 1} {
+		if math.Abs(pi[i]-want) > 1e-15 {
+			t.Errorf("pi[%d] = %v, want %v", i, pi[i], want)
+		}
+	}
+	if _, err := sampling.InclusionProbabilities([]float64{1, 0, 0}, 2); !errors.Is(err, sampling.ErrInfeasible) {
+		t.Errorf("n above the units of positive size: %v", err)
+	}
+}
+
+// Sampford's method includes each unit with its probability: over 40,000
+// draws every unit's frequency is within 4 standard errors of pi, every
+// sample has n distinct units, and the same source gives the same samples.
+func TestSampfordFrequencies(t *testing.T) {
+	pi, err := sampling.InclusionProbabilities([]float64{5, 1, 3, 8, 2, 2, 9, 4, 6, 30}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const draws = 40_000
+	count := make([]int, len(pi))
+	src := rand.NewPCG(7, 8)
+	for range draws {
+		s, err := sampling.Sampford(pi, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) != 4 || len(slices.Compact(slices.Clone(s))) != 4 {
+			t.Fatalf("sample %v", s)
+		}
+		for _, i := range s {
+			count[i]++
+		}
+	}
+	for i, p := range pi {
+		f := float64(count[i]) / draws
+		if se := math.Sqrt(p * (1 - p) / draws); math.Abs(f-p) > 4*se+1e-12 {
+			t.Errorf("unit %d: frequency %.4f, pi %.4f (SE %.4f)", i, f, p, se)
+		}
+	}
+	a, _ := sampling.Sampford(pi, rand.NewPCG(1, 1))
+	b, _ := sampling.Sampford(pi, rand.NewPCG(1, 1))
+	if !slices.Equal(a, b) {
+		t.Error("the same source gave two samples")
+	}
+	if _, err := sampling.Sampford([]float64{0.5, 0.7}, src); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("probabilities adding up to 1.2: %v", err)
+	}
+}

@@ -147,6 +147,18 @@ rstrat <- as.svrepdesign(dstrat, type = "JKn")
 o$jkn_mean_api00 <- est(svymean(~api00, rstrat))
 o$jkn_total_enroll <- est(svytotal(~enroll, rstrat))
 
+# Probability-proportional-to-size sampling without replacement: the 40
+# counties of election_pps, their inclusion probabilities p, and the
+# Hartley-Rao variance with P2Bar estimated from the sample (HR()) and given
+# from the population (sum(election$p^2)/40).
+data(election)
+write.csv(election_pps[, c("County", "p", "Bush", "Kerry")], "election_pps.csv", row.names = FALSE)
+dhr <- svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR())
+o$hr_totals_bush_kerry <- vc(svytotal(~Bush + Kerry, dhr))
+o$hr_mean_bush <- est(svymean(~Bush, dhr))
+o$hr_p2bar <- sum(election$p^2) / 40
+o$hr_given_total_bush <- est(svytotal(~Bush, svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR(sum(election$p^2) / 40))))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
