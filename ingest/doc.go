@@ -1,7 +1,10 @@
-// Package ingest reads and writes village's data: accounts, contacts,
-// signals and models, from CSV (header-driven, columns renamable) and JSON
-// lines, so that a CRM export and a file of survey or usage events become
-// scoring input without hand-written glue.
+// Package ingest reads and writes village's data: accounts (with their
+// traits), contacts, committee seats, signals, renewal outcomes, survey
+// plans and answers, and models, from CSV (header-driven, columns
+// renamable) and JSON lines, so that a CRM export and a file of survey or
+// usage events become scoring input without hand-written glue. CSV lines
+// without quotes are split directly (no allocation a row), with
+// encoding/csv's results.
 //
 // In the design's terms it sits beside journey: it imports persona and
 // scoring and nothing imports it; the pure packages stay free of I/O.

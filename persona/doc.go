@@ -20,6 +20,18 @@
 // t is a query (Account.ActiveAt, CoverageAt), never a copy, because people
 // join, leave and change roles every week.
 //
+// An Account's Committee holds where its buying decision departs from the
+// catalog, each Seat in force over [From, Until): a persona weighing more or
+// less here, a veto granted (procurement where the MSA needs its signature)
+// or withdrawn, a contact holding a role (economic buyer, sponsor). SeatsAt,
+// VetoAt, RoleAt and EffectiveWeightsAt read the committee at a time;
+// scoring applies the seats in force.
+//
+// A FitProfile is an ideal customer profile: rules over an account's Traits,
+// segment and ARR whose points make a fit score, classed good, neutral, poor
+// or unknown, with the reasons. Characteristics, not problems: fit says who
+// the customer is, the health score how they feel.
+//
 // CRM exports carry job titles, not personas: a TitleMapper maps titles to
 // personas with the user's rules (first match wins, explicit fallback) and
 // says when no rule matched, so unmapped titles can be reported.
@@ -38,5 +50,6 @@
 // # Concurrency
 //
 // Catalog and TitleMapper are immutable after construction and safe for
-// concurrent use. Account, Contact, Coverage and Job are plain values.
+// concurrent use. Account, Contact, Seat, FitProfile, Coverage and Job are
+// plain values; FitProfile's Score and Class allocate nothing.
 package persona

@@ -44,9 +44,21 @@
 // exactly as R survey's svyrecvar does. KishN and KishDEff measure what
 // unequal weights cost.
 //
+// NewSurvey builds a design from named columns as svydesign does (strata,
+// clusters, weights or an fpc, counts or fractions, weights derived from
+// it), and estimates by variable name. MeanBy, TotalBy and RatioBy give
+// by-domain tables (svyby), with a missing-value policy; Means and Totals
+// estimate several variables with their covariance matrix (vcov).
+// Replicates builds jackknife replicate designs (JK1, JKn); with
+// DesignOptions.PPS the variance is the Hartley-Rao approximation for
+// sampling with probabilities proportional to size without replacement
+// (InclusionProbabilities and Sampford select such samples). WeightSummary
+// and StrataSummary describe a design and feed the next allocation;
+// PlanWave and NPSWave plan and estimate a relationship-survey wave whole.
+//
 // The tests compare every estimate, standard error and design effect with R
-// survey 4.1 on its own data sets (apistrat, apiclus1, apipop) to 1e-6
-// relative; the R script and its output are in testdata.
+// survey 4.1 on its own data sets (apistrat, apiclus1, apipop, election_pps)
+// to 1e-6 relative; the R script and its output are in testdata.
 //
 // # Bad input
 //

@@ -72,7 +72,21 @@
 // relationship events read from contact tenure, a contact of a persona who
 // left, or joined and is not heard yet, within a window (Events). Personas
 // not heard count at their priors with their full weight (UnheardPrior, the
-// default model's choice) or are renormalised away.
+// default model's choice) or are renormalised away. A fit term (Fit) moves
+// the score with the account's fit to an ideal customer profile
+// (persona.FitProfile).
+//
+// # The account's own village
+//
+// An account's committee seats in force at the scoring time
+// (persona.Account.Committee) replace the model's persona weights and veto
+// holders for that account: the weights, coverage, vetoes and soft veto are
+// computed in a per-account copy of the village, built in the Result's
+// scratch space only when a persona seat is in force. Role seats name the
+// economic buyer, the sponsor...; an Event may name a role instead of a
+// persona ("the economic buyer left"). Result.Committee lists the seats
+// applied, and Explain shows them. A seat in force that cannot be applied
+// is an error wrapping persona.ErrInvalidSeat, never a silent fallback.
 //
 // # Bad input
 //
@@ -83,12 +97,15 @@
 // duplicate: same contact, metric and time, of which the one with the lowest
 // value is kept whatever the input order). An account that heard nobody has
 // a defined result (Scored false, band BandInsufficient), never a NaN. The
-// only error from Score is an account listing one contact ID twice.
+// only errors from Score are an account listing one contact ID twice and a
+// committee seat in force that cannot be applied.
 //
 // # Determinism, shards and batches
 //
 // Signals are processed in a canonical order, so a Result is the same bit
 // for bit whatever the order of the signals or of the account's contacts.
+// Ages are wall-clock differences, whether or not the times carry monotonic
+// clock readings.
 // An Accumulator collects an account's signals in pieces and merges them, and
 // travels between machines as bytes (MarshalBinary); its Result equals
 // Score's. ScoreAll scores a stream of accounts with bounded workers, in
