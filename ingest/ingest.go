@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RowError is one row that could not be read: where it is and why.
@@ -230,14 +231,20 @@ func records(r io.Reader, format Format, file string, required []string, names m
 }
 
 // jsonRecord turns one JSON line into a record by logical column name.
+// Flat objects of plain values, what machines write, are read by
+// flatJSON; anything else by encoding/json, which then says what is wrong.
 func jsonRecord(line int, text string) record {
 	rec := record{line: line, fields: map[string]string{}}
+	if flatJSON(text, rec.fields) {
+		return rec
+	}
+	clear(rec.fields)
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(text), &obj); err != nil {
 		rec.err = "not a JSON object: " + err.Error()
 	}
-	for k, v := range obj {
-		switch v := v.(type) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) { // sorted: the first bad field is named, whatever the map's order
+		switch v := obj[k].(type) {
 		case string:
 			rec.fields[k] = v
 		case float64:
@@ -246,10 +253,153 @@ func jsonRecord(line int, text string) record {
 			rec.fields[k] = strconv.FormatBool(v)
 		case nil:
 		default:
-			rec.err = fmt.Sprintf("field %q is not a string, number or null", k)
+			if rec.err == "" {
+				rec.err = fmt.Sprintf("field %q is not a string, number or null", k)
+			}
 		}
 	}
 	return rec
+}
+
+// flatJSON reads text as a JSON object whose values are strings without
+// escapes, numbers, true, false or null, into fields as jsonRecord's
+// encoding/json path would (numbers as strconv's shortest form, null
+// absent, the last of duplicate keys). It reports false, with fields in
+// any state, for anything else: escapes, control characters or invalid
+// UTF-8 in a string, nested values, a number out of float64's range,
+// malformed text; the caller then hands the line to encoding/json.
+func flatJSON(text string, fields map[string]string) bool {
+	i := 0
+	space := func() {
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(text) || text[i] != '"' {
+			return "", false
+		}
+		j := i + 1
+		for j < len(text) && text[j] != '"' {
+			if text[j] == '\\' || text[j] < 0x20 {
+				return "", false
+			}
+			j++
+		}
+		if j >= len(text) || !utf8.ValidString(text[i+1:j]) {
+			return "", false
+		}
+		s := text[i+1 : j]
+		i = j + 1
+		return s, true
+	}
+	space()
+	if i >= len(text) || text[i] != '{' {
+		return false
+	}
+	i++
+	space()
+	if i < len(text) && text[i] == '}' {
+		i++
+		space()
+		return i == len(text)
+	}
+	for {
+		space()
+		key, ok := str()
+		if !ok {
+			return false
+		}
+		space()
+		if i >= len(text) || text[i] != ':' {
+			return false
+		}
+		i++
+		space()
+		if i >= len(text) {
+			return false
+		}
+		switch c := text[i]; {
+		case c == '"':
+			v, ok := str()
+			if !ok {
+				return false
+			}
+			fields[key] = v
+		case c == 't' && strings.HasPrefix(text[i:], "true"):
+			fields[key], i = "true", i+4
+		case c == 'f' && strings.HasPrefix(text[i:], "false"):
+			fields[key], i = "false", i+5
+		case c == 'n' && strings.HasPrefix(text[i:], "null"):
+			delete(fields, key)
+			i += 4
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := jsonNumberEnd(text, i)
+			if j < 0 {
+				return false
+			}
+			v, err := strconv.ParseFloat(text[i:j], 64)
+			if err != nil {
+				return false // out of range: encoding/json's error
+			}
+			fields[key] = strconv.FormatFloat(v, 'g', -1, 64)
+			i = j
+		default:
+			return false
+		}
+		space()
+		if i >= len(text) {
+			return false
+		}
+		switch text[i] {
+		case ',':
+			i++
+		case '}':
+			i++
+			space()
+			return i == len(text)
+		default:
+			return false
+		}
+	}
+}
+
+// jsonNumberEnd returns where the JSON number starting at i ends, or -1 if
+// it does not follow JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumberEnd(s string, i int) int {
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return -1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return -1
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return -1
+		}
+	}
+	return i
 }
 
 // parseTime accepts RFC 3339 or a bare date (midnight UTC), in years 0001
