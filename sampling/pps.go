@@ -133,3 +133,71 @@ func Sampford(pi []float64, src rand.Source) ([]int, error) {
 		}
 	}
 }
+
+// Brewer draws a sample with the given inclusion probabilities (adding up
+// to a whole number n, each in [0, 1]) by Brewer's draw-by-draw method
+// (Brewer 1975; Tille 2006, algorithm 6.14, R's sampling::UPbrewer): at draw
+// i of n, a unit k not yet taken is chosen with probability proportional
+// to pi_k (n - a - pi_k) / (n - a - pi_k (n - i + 1)), a being the sum of
+// the pi of the units already taken; each unit is then included with
+// exactly probability pi_k, and no draw is ever rejected. Units with pi 1
+// are taken outright. It returns the indices of the sample, sorted.
+func Brewer(pi []float64, src rand.Source) ([]int, error) {
+	var total float64
+	var sample, rest []int
+	for i, p := range pi {
+		if !(p >= 0 && p <= 1) {
+			return nil, errf(ErrInvalidValue, p, "pi[%d]", i)
+		}
+		total += p
+		switch {
+		case p == 1:
+			sample = append(sample, i)
+		case p > 0:
+			rest = append(rest, i)
+		}
+	}
+	n := int(math.Round(total))
+	if math.Abs(total-float64(n)) > 1e-9*math.Max(1, total) {
+		return nil, errf(ErrInvalidValue, total, "sum of the inclusion probabilities (want a whole number)")
+	}
+	m := float64(n - len(sample))
+	rng := rand.New(src)
+	taken := make([]bool, len(rest))
+	weights := make([]float64, len(rest))
+	a := 0.0
+	for draw := 1; draw <= int(m); draw++ {
+		var sum float64
+		for k, i := range rest {
+			weights[k] = 0
+			if taken[k] {
+				continue
+			}
+			p := pi[i]
+			if d := m - a - p*(m-float64(draw)+1); d > 0 {
+				weights[k] = p * (m - a - p) / d
+			}
+			sum += weights[k]
+		}
+		if !(sum > 0) {
+			return nil, errf(ErrInvalidValue, sum, "Brewer's draw %d has nothing left to draw (inclusion probabilities inconsistent)", draw)
+		}
+		u := rng.Float64() * sum
+		pick := -1
+		for k, w := range weights {
+			if w == 0 {
+				continue
+			}
+			pick = k
+			if u < w {
+				break
+			}
+			u -= w
+		}
+		taken[pick] = true
+		a += pi[rest[pick]]
+		sample = append(sample, rest[pick])
+	}
+	slices.Sort(sample)
+	return sample, nil
+}

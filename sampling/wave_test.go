@@ -125,10 +125,20 @@ func TestInclusionProbabilitiesByHand(t *testing.T) {
 	}
 }
 
-// Sampford's method includes each unit with its probability: over 40,000
-// draws every unit's frequency is within 4 standard errors of pi, every
-// sample has n distinct units, and the same source gives the same samples.
-func TestSampfordFrequencies(t *testing.T) {
+// Sampford's and Brewer's methods include each unit with its probability:
+// over 40,000 draws every unit's frequency is within 4 standard errors of
+// pi, every sample has n distinct units, and the same source gives the same
+// samples.
+func TestPPSSelectionFrequencies(t *testing.T) {
+	for _, m := range []struct {
+		name string
+		pick func([]float64, rand.Source) ([]int, error)
+	}{{"Sampford", sampling.Sampford}, {"Brewer", sampling.Brewer}} {
+		t.Run(m.name, func(t *testing.T) { checkPPSFrequencies(t, m.pick) })
+	}
+}
+
+func checkPPSFrequencies(t *testing.T, selectPPS func([]float64, rand.Source) ([]int, error)) {
 	pi, err := sampling.InclusionProbabilities([]float64{5, 1, 3, 8, 2, 2, 9, 4, 6, 30}, 4)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +147,7 @@ func TestSampfordFrequencies(t *testing.T) {
 	count := make([]int, len(pi))
 	src := rand.NewPCG(7, 8)
 	for range draws {
-		s, err := sampling.Sampford(pi, src)
+		s, err := selectPPS(pi, src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,12 +164,12 @@ func TestSampfordFrequencies(t *testing.T) {
 			t.Errorf("unit %d: frequency %.4f, pi %.4f (SE %.4f)", i, f, p, se)
 		}
 	}
-	a, _ := sampling.Sampford(pi, rand.NewPCG(1, 1))
-	b, _ := sampling.Sampford(pi, rand.NewPCG(1, 1))
+	a, _ := selectPPS(pi, rand.NewPCG(1, 1))
+	b, _ := selectPPS(pi, rand.NewPCG(1, 1))
 	if !slices.Equal(a, b) {
 		t.Error("the same source gave two samples")
 	}
-	if _, err := sampling.Sampford([]float64{0.5, 0.7}, src); !errors.Is(err, sampling.ErrInvalidValue) {
+	if _, err := selectPPS([]float64{0.5, 0.7}, src); !errors.Is(err, sampling.ErrInvalidValue) {
 		t.Errorf("probabilities adding up to 1.2: %v", err)
 	}
 }
