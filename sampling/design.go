@@ -16,6 +16,10 @@ type Unit struct {
 	// Cluster is the primary sampling unit within the stratum; "" makes the
 	// unit its own PSU (element sampling).
 	Cluster string
+	// Cluster2 is, in a two-stage design, the secondary sampling unit
+	// within the PSU; "" makes the unit its own SSU (elements sampled at
+	// the second stage).
+	Cluster2 string
 	// Weight is the design weight, 1/π, the number of population units the
 	// sampled unit stands for.
 	Weight float64
@@ -43,6 +47,14 @@ type DesignOptions struct {
 	// (N_h - n_h)/N_h; every stratum of the design must be listed. Nil means
 	// sampling with replacement is assumed (no correction).
 	PopulationPSUs map[string]float64
+	// PopulationSSUs makes the design two-stage: for each PSU, by its
+	// Cluster label (unique across strata), the number of secondary units
+	// in it in the population (M_i), whose sampling adds its within-PSU
+	// variance: sum over PSUs of pi_1 * (1 - m_i/M_i) * m_i/(m_i - 1) *
+	// sum over its SSUs of (t - mean t)^2, pi_1 = n_h/N_h its stage-one
+	// inclusion probability, as R's svydesign(id = ~psu + ssu, fpc =
+	// ~N + M). It needs PopulationPSUs and every PSU listed.
+	PopulationSSUs map[string]float64
 	Lonely         LonelyPolicy
 	// PPS, when set, says the PSUs were drawn with probabilities
 	// proportional to size without replacement, each with inclusion
@@ -86,6 +98,11 @@ type Design struct {
 	lonely     LonelyPolicy
 	calib      []calibration
 	pps        *HartleyRao
+	ssu        []int     // two-stage: unit -> SSU index (global)
+	ssuPSU     []int     // SSU -> PSU
+	nSSU       []int     // PSU -> SSUs sampled
+	fpc2       []float64 // PSU -> (M_i - m_i)/M_i
+	pi1        []float64 // PSU -> n_h/N_h
 	psuProb    []float64 // with pps: each PSU's inclusion probability
 	p2bar      []float64 // with pps: per stratum
 }
@@ -137,6 +154,11 @@ func NewDesign(units []Unit, opts *DesignOptions) (*Design, error) {
 			d.nPSU[h]++
 		}
 		d.psu[i] = j
+	}
+	if o.PopulationSSUs != nil {
+		if err := d.setSecondStage(units, o); err != nil {
+			return nil, err
+		}
 	}
 	if o.PPS != nil {
 		if o.PopulationPSUs != nil {
@@ -198,6 +220,7 @@ func (d *Design) variance(z []float64) float64 {
 func (d *Design) covariances(zs [][]float64) *mat.SymDense {
 	k := len(zs)
 	dev := make([][]float64, k) // per variable, per PSU: its total's deviation from its stratum's mean
+	resid := make([][]float64, k)
 	for a, z := range zs {
 		if len(d.calib) > 0 {
 			z = slices.Clone(z)
@@ -205,6 +228,7 @@ func (d *Design) covariances(zs [][]float64) *mat.SymDense {
 				c.residualise(z)
 			}
 		}
+		resid[a] = z
 		totals := make([]float64, len(d.psuStratum))
 		for i, x := range z {
 			totals[d.psu[i]] += x
@@ -237,10 +261,92 @@ func (d *Design) covariances(zs [][]float64) *mat.SymDense {
 				}
 				v += d.fpc[h] * float64(n) / float64(n-1) * sp[h]
 			}
+			if d.ssu != nil {
+				v += d.secondStage(resid[a], resid[b])
+			}
 			cov.SetSym(a, b, v)
 		}
 	}
 	return cov
+}
+
+// setSecondStage indexes the SSUs of a two-stage design and records each
+// PSU's second-stage finite population correction and stage-one inclusion
+// probability.
+func (d *Design) setSecondStage(units []Unit, o DesignOptions) error {
+	if o.PopulationPSUs == nil {
+		return errf(ErrInvalidValue, nil, "PopulationSSUs without PopulationPSUs (a two-stage variance needs the first stage's fpc)")
+	}
+	d.ssu = make([]int, len(units))
+	d.nSSU = make([]int, len(d.psuStratum))
+	label := make([]string, len(d.psuStratum))
+	type key struct {
+		psu int
+		ssu string
+	}
+	index := map[key]int{}
+	for i, u := range units {
+		j := d.psu[i]
+		label[j] = u.Cluster
+		k := key{j, u.Cluster2}
+		s, ok := index[k]
+		if u.Cluster2 == "" || !ok {
+			s = len(d.ssuPSU)
+			if u.Cluster2 != "" {
+				index[k] = s
+			}
+			d.ssuPSU = append(d.ssuPSU, j)
+			d.nSSU[j]++
+		}
+		d.ssu[i] = s
+	}
+	d.fpc2 = make([]float64, len(d.psuStratum))
+	d.pi1 = make([]float64, len(d.psuStratum))
+	for j, h := range d.psuStratum {
+		M, ok := o.PopulationSSUs[label[j]]
+		if !ok {
+			return errf(ErrUnknownStratum, nil, "PSU %q has no population size in PopulationSSUs", label[j])
+		}
+		m := d.nSSU[j]
+		if !(M >= float64(m)) || math.IsInf(M, 1) {
+			return errf(ErrInvalidValue, M, "PopulationSSUs[%q] (sampled %d SSUs)", label[j], m)
+		}
+		d.fpc2[j] = (M - float64(m)) / M
+		if m == 1 && d.fpc2[j] > 1e-7 && o.Lonely == LonelyFail {
+			return errf(ErrLonelyPSU, nil, "PSU %q has a single SSU sampled", label[j])
+		}
+		N := o.PopulationPSUs[d.strataKeys[h]]
+		d.pi1[j] = float64(d.nPSU[h]) / N
+	}
+	return nil
+}
+
+// secondStage is the within-PSU part of the covariance of the totals of
+// x and y (influences, residualised).
+func (d *Design) secondStage(x, y []float64) float64 {
+	tx, ty := make([]float64, len(d.ssuPSU)), make([]float64, len(d.ssuPSU))
+	for i, s := range d.ssu {
+		tx[s] += x[i]
+		ty[s] += y[i]
+	}
+	mx, my := make([]float64, len(d.nSSU)), make([]float64, len(d.nSSU))
+	for s, j := range d.ssuPSU {
+		mx[j] += tx[s]
+		my[j] += ty[s]
+	}
+	sp := make([]float64, len(d.nSSU))
+	for s, j := range d.ssuPSU {
+		m := float64(d.nSSU[j])
+		sp[j] += (tx[s] - mx[j]/m) * (ty[s] - my[j]/m)
+	}
+	var v float64
+	for j, m := range d.nSSU {
+		if m < 2 || d.fpc2[j] < 1e-7 {
+			continue
+		}
+		v += d.pi1[j] * d.fpc2[j] * float64(m) / float64(m-1) * sp[j]
+	}
+	return v
 }
 
 // setPPS records each PSU's inclusion probability (1/weight, the same for

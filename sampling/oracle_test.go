@@ -101,6 +101,8 @@ type oracle struct {
 	HRMeanBush          rEstimate            `json:"hr_mean_bush"`
 	HRP2Bar             float64              `json:"hr_p2bar"`
 	HRGivenTotalBush    rEstimate            `json:"hr_given_total_bush"`
+	Clus2Mean           rEstimate            `json:"clus2_mean_api00"`
+	Clus2Total          rEstimate            `json:"clus2_total_api00"`
 	JK1Mean             rEstimate            `json:"jk1_mean_api00"`
 	JK1Total            rEstimate            `json:"jk1_total_enroll"`
 	JK1MSEMean          rEstimate            `json:"jk1_mse_mean_api00"`
@@ -680,5 +682,56 @@ func TestHartleyRaoAgainstR(t *testing.T) {
 	bad[0].Weight = 0.5 // a probability of 2
 	if _, err := sampling.NewDesign(bad, &sampling.DesignOptions{PPS: &sampling.HartleyRao{}}); !errors.Is(err, sampling.ErrInvalidValue) {
 		t.Errorf("a weight below 1: %v", err)
+	}
+}
+
+// A two-stage design (districts, then schools within them) equals R's
+// svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2) on apiclus2: the
+// stage-one variance plus each district's within variance times its
+// stage-one inclusion probability.
+func TestTwoStageAgainstR(t *testing.T) {
+	o := loadOracle(t)
+	must := mustFor(t)
+	tb := readCSV(t, "apiclus2.csv")
+	dnum, snum := tb.str("dnum"), tb.str("snum")
+	fpc1, fpc2 := tb.num(t, "fpc1"), tb.num(t, "fpc2")
+	units := make([]sampling.Unit, len(dnum))
+	sampled := map[string]float64{}
+	for _, d := range dnum {
+		sampled[d]++
+	}
+	districts := 0.0
+	for range sampled {
+		districts++
+	}
+	ssus := map[string]float64{}
+	for i := range units {
+		// weight: (N1/n1) * (M_i/m_i)
+		units[i] = sampling.Unit{Cluster: dnum[i], Cluster2: snum[i], Weight: fpc1[i] / districts * fpc2[i] / sampled[dnum[i]]}
+		ssus[dnum[i]] = fpc2[i]
+	}
+	d, err := sampling.NewDesign(units, &sampling.DesignOptions{PopulationPSUs: map[string]float64{"": fpc1[0]}, PopulationSSUs: ssus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "two-stage mean api00", must(d.Mean(tb.num(t, "api00"))), o.Clus2Mean, false)
+	same(t, "two-stage total api00", must(d.Total(tb.num(t, "api00"))), o.Clus2Total, false)
+
+	// The same as svydesign writes it, the weights derived from both fpcs.
+	s, err := sampling.NewSurvey(sampling.Data{
+		Numbers: map[string][]float64{"api00": tb.num(t, "api00"), "fpc1": fpc1, "fpc2": fpc2},
+		Labels:  map[string][]string{"dnum": dnum, "snum": snum},
+	}, sampling.Spec{Cluster: "dnum", Cluster2: "snum", FPC: "fpc1", FPC2: "fpc2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "two-stage survey mean api00", must(s.Mean("api00")), o.Clus2Mean, false)
+
+	if _, err := sampling.NewDesign(units, &sampling.DesignOptions{PopulationSSUs: ssus}); !errors.Is(err, sampling.ErrInvalidValue) {
+		t.Errorf("a second stage without the first's fpc: %v", err)
+	}
+	delete(ssus, dnum[0])
+	if _, err := sampling.NewDesign(units, &sampling.DesignOptions{PopulationPSUs: map[string]float64{"": fpc1[0]}, PopulationSSUs: ssus}); !errors.Is(err, sampling.ErrUnknownStratum) {
+		t.Errorf("a PSU without its population of SSUs: %v", err)
 	}
 }

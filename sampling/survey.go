@@ -30,8 +30,15 @@ type Spec struct {
 	// FPC is a number column giving, on every row of a stratum, either its
 	// population count of PSUs (N_h) or its sampling fraction n_h/N_h (when
 	// every value is at most 1); "" for sampling with replacement.
-	FPC    string
-	Lonely LonelyPolicy
+	FPC string
+	// Cluster2 and FPC2 make the design two-stage: a label column of
+	// secondary units within each PSU ("" for elements), and a number
+	// column giving each row's PSU its population count of secondary units
+	// (M_i), as svydesign(id = ~Cluster + Cluster2, fpc = ~FPC + FPC2).
+	// FPC2 needs Cluster and FPC.
+	Cluster2 string
+	FPC2     string
+	Lonely   LonelyPolicy
 }
 
 // Survey is a Design over named columns: estimates take variable names.
@@ -81,9 +88,13 @@ func NewSurvey(data Data, spec Spec) (*Survey, error) {
 	if err != nil {
 		return nil, err
 	}
+	clusters2, err := label(spec.Cluster2)
+	if err != nil {
+		return nil, err
+	}
 	units := make([]Unit, n)
 	for i := range units {
-		units[i] = Unit{Stratum: strata[i], Cluster: clusters[i]}
+		units[i] = Unit{Stratum: strata[i], Cluster: clusters[i], Cluster2: clusters2[i]}
 	}
 	// PSUs sampled per stratum: distinct clusters, or units without them.
 	sampled := map[string]int{}
@@ -119,6 +130,33 @@ func NewSurvey(data Data, spec Spec) (*Survey, error) {
 			opts.PopulationPSUs[strata[i]] = N
 		}
 	}
+	// Second stage: each PSU's population of SSUs, and its SSUs sampled.
+	var ssuPerPSU map[string]float64
+	if spec.FPC2 != "" {
+		if spec.Cluster == "" || spec.FPC == "" {
+			return nil, errf(ErrInvalidValue, spec.FPC2, "FPC2 without Cluster and FPC")
+		}
+		fpc2, ok := data.Numbers[spec.FPC2]
+		if !ok {
+			return nil, errf(ErrUnknownColumn, spec.FPC2, "second-stage fpc column")
+		}
+		opts.PopulationSSUs = map[string]float64{}
+		ssuPerPSU = map[string]float64{}
+		seen2 := map[[2]string]bool{}
+		for i, v := range fpc2 {
+			if !(v >= 1) || math.IsInf(v, 1) {
+				return nil, errf(ErrInvalidValue, v, "fpc2[%d]", i)
+			}
+			if prev, ok := opts.PopulationSSUs[clusters[i]]; ok && prev != v {
+				return nil, errf(ErrInvalidValue, v, "fpc2[%d] differs within PSU %q", i, clusters[i])
+			}
+			opts.PopulationSSUs[clusters[i]] = v
+			if k := [2]string{clusters[i], clusters2[i]}; clusters2[i] == "" || !seen2[k] {
+				seen2[k] = true
+				ssuPerPSU[clusters[i]]++
+			}
+		}
+	}
 	switch {
 	case spec.Weights != "":
 		w, ok := data.Numbers[spec.Weights]
@@ -131,6 +169,9 @@ func NewSurvey(data Data, spec Spec) (*Survey, error) {
 	case opts.PopulationPSUs != nil:
 		for i := range units {
 			units[i].Weight = opts.PopulationPSUs[strata[i]] / float64(sampled[strata[i]])
+			if ssuPerPSU != nil {
+				units[i].Weight *= opts.PopulationSSUs[clusters[i]] / ssuPerPSU[clusters[i]]
+			}
 		}
 	default:
 		return nil, errf(ErrInvalidValue, nil, "no weights and no fpc to derive them from")

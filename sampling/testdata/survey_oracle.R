@@ -159,6 +159,13 @@ o$hr_mean_bush <- est(svymean(~Bush, dhr))
 o$hr_p2bar <- sum(election$p^2) / 40
 o$hr_given_total_bush <- est(svytotal(~Bush, svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR(sum(election$p^2) / 40))))
 
+# A two-stage cluster sample: districts, then schools within them, with
+# both stages' population counts (apiclus2).
+write.csv(apiclus2[, c("dnum", "snum", "fpc1", "fpc2", "api00")], "apiclus2.csv", row.names = FALSE)
+dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)
+o$clus2_mean_api00 <- est(svymean(~api00, dclus2))
+o$clus2_total_api00 <- est(svytotal(~api00, dclus2))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
