@@ -166,6 +166,28 @@ dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)
 o$clus2_mean_api00 <- est(svymean(~api00, dclus2))
 o$clus2_total_api00 <- est(svytotal(~api00, dclus2))
 
+# Balanced repeated replication and Fay's method on scd (two ambulances in
+# each of three service areas).
+data(scd)
+write.csv(scd, "scd.csv", row.names = FALSE)
+dscd <- svydesign(data = scd, prob = ~1, id = ~ambulance, strata = ~ESA, nest = TRUE)
+rbrr <- as.svrepdesign(dscd, type = "BRR")
+o$brr_total_arrests <- est(svytotal(~arrests, rbrr))
+o$brr_mean_arrests <- est(svymean(~arrests, rbrr))
+o$brr_weights <- unname(as.vector(as.matrix(weights(rbrr, "analysis"))))
+rfay <- as.svrepdesign(dscd, type = "Fay", fay.rho = 0.3)
+o$fay_mean_arrests <- est(svymean(~arrests, rfay))
+o$fay_total_alive <- est(svytotal(~alive, rfay))
+
+# A bootstrap's published replicate weights (20 replicates of R's own
+# draws, set.seed(15)), to check estimation from given replicate weights.
+set.seed(15)
+rboot <- as.svrepdesign(dstrat_nofpc, type = "bootstrap", replicates = 20)
+o$boot_repweights <- unname(as.vector(as.matrix(weights(rboot, "analysis"))))
+o$boot_scale <- rboot$scale
+o$boot_rscales <- unname(rboot$rscales)
+o$boot_mean_api00 <- est(svymean(~api00, rboot))
+
 writeLines(toJSON(o, digits = NA, auto_unbox = TRUE, pretty = TRUE), "oracle.json")
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")), "\n",
     file = "oracle.versions.txt")
