@@ -64,23 +64,9 @@ func InclusionProbabilities(sizes []float64, n int) ([]float64, error) {
 // pi 1 are taken outright. It returns the indices of the sample, sorted;
 // randomness comes from src only.
 func Sampford(pi []float64, src rand.Source) ([]int, error) {
-	var total float64
-	var certain, rest []int
-	for i, p := range pi {
-		if !(p >= 0 && p <= 1) {
-			return nil, errf(ErrInvalidValue, p, "pi[%d]", i)
-		}
-		total += p
-		switch {
-		case p == 1:
-			certain = append(certain, i)
-		case p > 0:
-			rest = append(rest, i)
-		}
-	}
-	n := int(math.Round(total))
-	if math.Abs(total-float64(n)) > 1e-9*math.Max(1, total) {
-		return nil, errf(ErrInvalidValue, total, "sum of the inclusion probabilities (want a whole number)")
+	certain, rest, n, err := splitPPS(pi)
+	if err != nil {
+		return nil, err
 	}
 	m := n - len(certain) // drawn among the rest
 	if m == 0 {
@@ -143,23 +129,9 @@ func Sampford(pi []float64, src rand.Source) ([]int, error) {
 // exactly probability pi_k, and no draw is ever rejected. Units with pi 1
 // are taken outright. It returns the indices of the sample, sorted.
 func Brewer(pi []float64, src rand.Source) ([]int, error) {
-	var total float64
-	var sample, rest []int
-	for i, p := range pi {
-		if !(p >= 0 && p <= 1) {
-			return nil, errf(ErrInvalidValue, p, "pi[%d]", i)
-		}
-		total += p
-		switch {
-		case p == 1:
-			sample = append(sample, i)
-		case p > 0:
-			rest = append(rest, i)
-		}
-	}
-	n := int(math.Round(total))
-	if math.Abs(total-float64(n)) > 1e-9*math.Max(1, total) {
-		return nil, errf(ErrInvalidValue, total, "sum of the inclusion probabilities (want a whole number)")
+	sample, rest, n, err := splitPPS(pi)
+	if err != nil {
+		return nil, err
 	}
 	m := float64(n - len(sample))
 	rng := rand.New(src)
@@ -200,4 +172,28 @@ func Brewer(pi []float64, src rand.Source) ([]int, error) {
 	}
 	slices.Sort(sample)
 	return sample, nil
+}
+
+// splitPPS checks inclusion probabilities for a selection (each in [0, 1],
+// adding up to a whole number n) and splits the units into those taken
+// with certainty (pi 1) and the rest with pi above 0.
+func splitPPS(pi []float64) (certain, rest []int, n int, err error) {
+	var total float64
+	for i, p := range pi {
+		if !(p >= 0 && p <= 1) {
+			return nil, nil, 0, errf(ErrInvalidValue, p, "pi[%d]", i)
+		}
+		total += p
+		switch {
+		case p == 1:
+			certain = append(certain, i)
+		case p > 0:
+			rest = append(rest, i)
+		}
+	}
+	n = int(math.Round(total))
+	if math.Abs(total-float64(n)) > 1e-9*math.Max(1, total) {
+		return nil, nil, 0, errf(ErrInvalidValue, total, "sum of the inclusion probabilities (want a whole number)")
+	}
+	return certain, rest, n, nil
 }
