@@ -19,6 +19,8 @@ import (
 	"iter"
 	"log"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -26,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/villagecx/village/ingest"
 	"github.com/villagecx/village/internal/villagesim"
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
@@ -37,34 +40,42 @@ func main() {
 	stream := flag.Bool("stream", false, "generate accounts as they are scored instead of in advance")
 	borrow := flag.Bool("borrow", false, "use ScoreEach (borrowed results) instead of ScoreAll (a Result per account)")
 	plain := flag.Bool("plain", false, "also run the plain-loop baseline (interned columns, no explanations) with as many goroutines, check it gives the same scores, and print the ratio")
+	dir := flag.String("dir", "", "read the base from accounts.csv, contacts.csv and signals.csv in this folder (as `village generate` writes them) instead of generating it; reading is not timed")
+	atFlag := flag.String("at", "2026-01-01", "with -dir: the scoring time, YYYY-MM-DD")
 	flag.Parse()
-	if *plain && *stream {
-		log.Fatal("-plain needs the base in memory: leave out -stream")
+	if (*plain || *dir != "") && *stream {
+		log.Fatal("-plain and -dir need the base in memory: leave out -stream")
 	}
 
 	cfg := villagesim.Config{Seed: 1, Accounts: *accounts}
 	sigCfg := villagesim.SignalConfig{Seed: 1}
 	var in iter.Seq2[persona.Account, []scoring.Signal]
-	var base *villagesim.Base
+	var accts []persona.Account
 	var signals [][]scoring.Signal
 	cat := persona.B2B()
 	cfg.Catalog = cat
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var err error
-	if *stream {
+	switch {
+	case *stream:
 		in, err = villagesim.Stream(cfg, sigCfg)
-	} else {
-		base, err = villagesim.Generate(cfg)
-		if err == nil {
-			signals = base.Signals(sigCfg)
-			in = func(yield func(persona.Account, []scoring.Signal) bool) {
-				for i := range base.Accounts {
-					if !yield(base.Accounts[i], signals[i]) {
-						return
-					}
+	case *dir != "":
+		if at, err = time.Parse(time.DateOnly, *atFlag); err == nil {
+			accts, signals, err = readBase(*dir, cat)
+		}
+	default:
+		var base *villagesim.Base
+		if base, err = villagesim.Generate(cfg); err == nil {
+			accts, signals, at = base.Accounts, base.Signals(sigCfg), base.End
+		}
+	}
+	if in == nil {
+		in = func(yield func(persona.Account, []scoring.Signal) bool) {
+			for i := range accts {
+				if !yield(accts[i], signals[i]) {
+					return
 				}
 			}
-			at = base.End
 		}
 	}
 	if err != nil {
@@ -134,8 +145,11 @@ func main() {
 	wg.Wait()
 
 	mode := "in memory, ScoreAll"
+	if *dir != "" {
+		mode = "read from " + *dir + ", ScoreAll"
+	}
 	if *borrow {
-		mode = "in memory, ScoreEach"
+		mode = strings.Replace(mode, "ScoreAll", "ScoreEach", 1)
 	}
 	if *stream {
 		mode = "streamed" + mode[len("in memory"):]
@@ -148,7 +162,7 @@ func main() {
 
 	if *plain {
 		m := scorer.Model()
-		pb := buildPlain(base.Accounts, signals, cat, m, at)
+		pb := buildPlain(accts, signals, cat, m, at)
 		pm := newPlainModel(cat, m)
 		var best time.Duration
 		var got []float64
@@ -168,4 +182,58 @@ func main() {
 			best.Round(time.Millisecond), *workers, len(pb.x), worst)
 		fmt.Printf("ratio: %s %.2fx the plain loop\n", strings.Fields(mode)[len(strings.Fields(mode))-1], elapsed.Seconds()/best.Seconds())
 	}
+}
+
+// readBase reads a base as `village generate` writes it: accounts,
+// contacts (personas given, or mapped from titles) and signals, each
+// account's signals together, in the accounts file's order.
+func readBase(dir string, cat *persona.Catalog) ([]persona.Account, [][]scoring.Signal, error) {
+	open := func(name string) (*os.File, error) { return os.Open(filepath.Join(dir, name)) }
+	f, err := open("accounts.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	ar, err := ingest.Accounts(f, ingest.CSV, "accounts.csv", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	accts := ar.Collect()
+	index := map[string]int{}
+	for i, a := range accts {
+		index[a.ID] = i
+	}
+	titles, err := persona.NewTitleMapper(persona.B2BTitleRules(), cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := open("contacts.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer g.Close()
+	cr, err := ingest.Contacts(g, ingest.CSV, "contacts.csv", ingest.ContactOptions{Catalog: cat, Titles: titles})
+	if err != nil {
+		return nil, nil, err
+	}
+	ingest.Attach(accts, cr.Collect())
+	h, err := open("signals.csv")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer h.Close()
+	sr, err := ingest.Signals(h, ingest.CSV, "signals.csv", nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	signals := make([][]scoring.Signal, len(accts))
+	for s := range sr.All() {
+		if i, ok := index[s.Account]; ok {
+			signals[i] = append(signals[i], s)
+		}
+	}
+	for _, sum := range []ingest.Summary{ar.Summary(), cr.Summary(), sr.Summary()} {
+		fmt.Println(sum.String())
+	}
+	return accts, signals, nil
 }
