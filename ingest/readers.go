@@ -99,6 +99,20 @@ func need(rec record, col string) (string, string, string) {
 	return v, "", ""
 }
 
+// needNumber returns the row's finite number in col, or the column and
+// the reason it is missing or not a number.
+func needNumber(rec record, col string) (float64, string, string) {
+	raw, c, reason := need(rec, col)
+	if reason != "" {
+		return 0, c, reason
+	}
+	v, err := number(raw)
+	if err != nil {
+		return 0, col, err.Error()
+	}
+	return v, "", ""
+}
+
 func number(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -124,18 +138,15 @@ func parseSignal(rec record) (scoring.Signal, string, string) {
 	if s.Metric == "" {
 		return s, "metric", "missing value"
 	}
-	raw, col, reason := need(rec, "value")
+	var col, reason string
+	if s.Value, col, reason = needNumber(rec, "value"); reason != "" {
+		return s, col, reason
+	}
+	raw, col, reason := need(rec, "at")
 	if reason != "" {
 		return s, col, reason
 	}
 	var err error
-	if s.Value, err = number(raw); err != nil {
-		return s, "value", err.Error()
-	}
-	raw, col, reason = need(rec, "at")
-	if reason != "" {
-		return s, col, reason
-	}
 	if s.At, err = parseTime(raw); err != nil {
 		return s, "at", err.Error()
 	}

@@ -74,15 +74,9 @@ func Answers(r io.Reader, format Format, file string, cols Columns) (*Reader[Ans
 		if a.Contact == "" {
 			return a, "contact", "missing value"
 		}
-		raw, col, reason := need(rec, "value")
-		if reason != "" {
-			return a, col, reason
-		}
-		var err error
-		if a.Value, err = number(raw); err != nil {
-			return a, "value", err.Error()
-		}
-		return a, "", ""
+		var col, reason string
+		a.Value, col, reason = needNumber(rec, "value")
+		return a, col, reason
 	})
 }
 

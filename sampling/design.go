@@ -65,12 +65,13 @@ type DesignOptions struct {
 	PPS *HartleyRao
 }
 
-// HartleyRao are the options of a design drawn with probabilities proportional to
-// size without replacement, its variance by the Hartley-Rao approximation
-// of the joint inclusion probabilities: for PSUs i != j of a stratum of n,
-// pi_ij ~ pi_i pi_j (n - 1 - ... ), that is Delta_ij = (pi_i + pi_j - P2Bar
-// - 1)/(n - 1) in the Horvitz-Thompson form sum_ij Delta_ij x_i x_j with
-// Delta_ii = 1 - pi_i; O(n) per stratum, not O(n^2).
+// HartleyRao are the options of a design drawn with probabilities
+// proportional to size without replacement, its variance by the
+// Hartley-Rao approximation of the joint inclusion probabilities, in R
+// survey's Horvitz-Thompson form sum_ij Delta_ij x_i x_j over the PSU
+// totals x of a stratum of n: Delta_ii = 1 - pi_i and, for i != j,
+// Delta_ij = (pi_i + pi_j - P2Bar - 1)/(n - 1); computed in O(n) per
+// stratum, not O(n^2).
 type HartleyRao struct {
 	// P2Bar gives, per stratum, sum(pi^2)/n over the population's PSUs;
 	// nil means it is estimated by the mean of the sampled PSUs' pi, as

@@ -88,15 +88,11 @@ func formatOf(path string) ingest.Format {
 // readAll opens path and reads every accepted row with open, reporting the
 // file's row accounting on stderr.
 func readAll[T any](e *env, path string, open func(io.Reader, ingest.Format, string) (*ingest.Reader[T], error)) ([]T, int, error) {
-	f, err := os.Open(path)
+	r, closeFile, err := openStream(path, open)
 	if err != nil {
-		return nil, 0, inputErr(err)
+		return nil, 0, err
 	}
-	defer f.Close()
-	r, err := open(f, formatOf(path), path)
-	if err != nil {
-		return nil, 0, inputErr(err)
-	}
+	defer closeFile()
 	rows := r.Collect()
 	s := r.Summary()
 	fmt.Fprintln(e.stderr, s.String())

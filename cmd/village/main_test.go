@@ -142,6 +142,10 @@ func TestBadInput(t *testing.T) {
 	dir := demo(t)
 	badModel := filepath.Join(t.TempDir(), "model.json")
 	os.WriteFile(badModel, []byte(`{"metrics": [], "spread": 0}`), 0o644)
+	badTitles := filepath.Join(t.TempDir(), "titles.json")
+	os.WriteFile(badTitles, []byte(`{"rules": [{"persona": "wizard", "keywords": ["magic"]}]}`), 0o644)
+	twice := filepath.Join(t.TempDir(), "accounts.csv")
+	os.WriteFile(twice, []byte("id,name\nacme,A\nacme,B\n"), 0o644)
 	noHeader := filepath.Join(t.TempDir(), "signals.csv")
 	os.WriteFile(noHeader, []byte("account,contact\nacme,dana\n"), 0o644)
 	out := filepath.Join(t.TempDir(), "scores.csv")
@@ -161,6 +165,8 @@ func TestBadInput(t *testing.T) {
 		{"an invalid model", []string{"score", "--dir", dir, "--model", badModel, "--out", out}, exitInput, "model has no metrics"},
 		{"an unknown account", []string{"explain", "--dir", dir, "nobody"}, exitInput, `account "nobody" is not in the accounts file`},
 		{"explain with no account", []string{"explain", "--dir", dir}, exitUsage, "name one account"},
+		{"title rules naming an unknown persona", []string{"score", "--dir", dir, "--titles", badTitles, "--out", out}, exitInput, `unknown persona`},
+		{"an account listed twice", []string{"score", "--dir", dir, "--accounts", twice, "--out", out}, exitInput, `account "acme" listed twice`},
 		{"calibrate without outcomes", []string{"calibrate", "--accounts", filepath.Join(dir, "accounts.csv"), "--contacts", filepath.Join(dir, "contacts.csv"),
 			"--signals", filepath.Join(dir, "signals.csv")}, exitUsage, "no outcomes file"},
 	}
