@@ -58,7 +58,7 @@ type rankedContact struct {
 	persona  int32 // index in the catalog; -1 if unknown
 	active   bool  // in the account at the scoring time
 	unmapped bool  // persona.Unmapped: the role is not known
-	heard    bool  // some signal of the contact was used
+	heard    bool  // some signal of the contact was used, or dropped only for a metric not weighted
 }
 
 // unit is one (persona, contact, metric): the recency-weighted mean of the
@@ -502,6 +502,9 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.
 		return ReasonUnknownPersona
 	}
 	if s.metricWeight[int(rc.persona)*s.nMetrics+int(rc.metric)] == 0 {
+		if rc.rank >= 0 { // the contact spoke, on a metric their persona's score does not weigh
+			ws.ranked[rc.rank].heard = true
+		}
 		return ReasonMetricNotWeighted
 	}
 	return 0

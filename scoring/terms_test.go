@@ -136,6 +136,35 @@ func TestRelationshipEvents(t *testing.T) {
 	}
 }
 
+// A newcomer who answered on a metric their persona's score does not weigh
+// was heard: the signal is dropped as not weighted, and no
+// joined-unheard term fires.
+func TestNewcomerHeardOnAMetricNotWeighted(t *testing.T) {
+	cat := testCatalog(t)
+	m := twoMetrics()
+	m.Personas = []scoring.PersonaWeight{{Persona: "a2", Metrics: map[string]float64{"a": 1, "b": 0}}}
+	m.Events = []scoring.Event{{Kind: scoring.EventJoinedUnheard, Persona: "a2", Within: scoring.Duration(60 * day), Points: -3}}
+	s := mustCompile(t, m, cat)
+	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
+		{ID: "c1", Persona: "a1"},
+		{ID: "new", Persona: "a2", Joined: t0.Add(-20 * day)},
+	}}
+	on := func(contact, metric string) scoring.Signal {
+		return scoring.Signal{Account: "acme", Contact: contact, Metric: metric, Value: 70, At: t0.Add(-day)}
+	}
+	r, err := s.Score(acct, []scoring.Signal{on("c1", "a"), on("new", "b")}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Terms) != 0 || len(r.Dropped) != 1 || r.Dropped[0].Reason != scoring.ReasonMetricNotWeighted {
+		t.Errorf("terms %+v, dropped %+v; want no term and the newcomer's signal dropped as not weighted", r.Terms, r.Dropped)
+	}
+	r, _ = s.Score(acct, []scoring.Signal{on("c1", "a")}, t0)
+	if len(r.Terms) != 1 || r.Terms[0].Kind != scoring.TermJoinedUnheard {
+		t.Errorf("the silent newcomer: terms %+v", r.Terms)
+	}
+}
+
 // Terms that would push the score below 0 are clamped, and the clamp is a
 // term of its own so that the parts still add up.
 func TestTermsAreClampedAndExplained(t *testing.T) {

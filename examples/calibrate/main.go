@@ -1,6 +1,7 @@
 // Command calibrate ties account health to money on a synthetic base: the
-// hidden true health of each account (in which executives weigh most)
-// drives its renewal, executives rarely answer surveys, and the example fits
+// hidden true health of each account (in which executives weigh most, more
+// than the catalog guesses) drives its renewal, executives rarely answer
+// surveys, usage follows the value the account gets, and the example fits
 // a model's weights and terms to the renewals and compares how well four
 // scores predict them: a flat average of every answer, the default
 // persona-aware model, a plain logistic regression on raw features (the

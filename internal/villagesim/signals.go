@@ -40,6 +40,19 @@ func DefaultResponseRates() map[persona.ID]float64 {
 	}
 }
 
+// How the signals measure the truth (see Signals).
+const (
+	// surveySpread is the spread of a person's answers around their
+	// persona's feeling (their leaning and each answer's noise); the
+	// answers of end users and technical experts, heavyUserSurveySpread,
+	// say more about their own day than about the account.
+	surveySpread, heavyUserSurveySpread = 8.0, 12.0
+	// usageSpread is the spread of usage around the account's value;
+	// usage is the share of the product in use, usageFloor + usageSlope *
+	// adoption percent: 5% to 55%, not 0 to 100%.
+	usageSpread, usageFloor, usageSlope = 6.0, 5.0, 0.5
+)
+
 // Signals generates each account's signals over the year before b.End, in
 // the metrics of scoring.DefaultModel:
 //
@@ -50,9 +63,14 @@ func DefaultResponseRates() map[persona.ID]float64 {
 //   - "usage": the share of the product a user actively uses, read once a
 //     quarter for end users and technical experts over the last half year.
 //
-// Each answer is the person's persona's true sentiment (Base.Truth) plus the
-// person's own bias and noise, so the signals are honest but partial. The
-// result is indexed like b.Accounts; the same b and cfg give the same signals.
+// Each survey answer is the person's persona's true sentiment (Base.Truth)
+// plus the person's own leaning and noise, wider for end users and technical
+// experts, whose answers say as much about their own day as about the
+// account. Usage follows the value the account as a whole gets (Truth.Value),
+// on a share of 5% to 55%. So the signals are honest but partial, and not
+// equally telling: what the catalog's weights cannot know and calibration
+// can learn. The result is indexed like b.Accounts; the same b and cfg give
+// the same signals.
 func (b *Base) Signals(cfg SignalConfig) [][]scoring.Signal {
 	cfg.normalise()
 	out := make([][]scoring.Signal, len(b.Accounts))
@@ -91,8 +109,16 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 		c := &acct.Contacts[ci]
 		pi, _ := cat.Index(c.Persona)
 		heavyUser := c.Persona == persona.EndUser || c.Persona == persona.TechnicalExpert
-		bias := 8 * rng.NormFloat64() // this person's own leaning
-		feel := func() float64 { return clamp(truth.Persona[pi]+bias+8*rng.NormFloat64(), 0, 100) }
+		// This person's own leaning, in spreads: each answer is their
+		// persona's feeling, or for usage the account's value, plus spread
+		// times (leaning + noise).
+		bias := rng.NormFloat64()
+		spread := surveySpread
+		if heavyUser {
+			spread = heavyUserSurveySpread
+		}
+		feel := func() float64 { return clamp(truth.Persona[pi]+spread*(bias+rng.NormFloat64()), 0, 100) }
+		adoption := func() float64 { return clamp(truth.Value+usageSpread*(bias+rng.NormFloat64()), 0, 100) }
 
 		rate, ok := cfg.ResponseRate[c.Persona]
 		if !ok {
@@ -118,7 +144,7 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 			for q := 2; q >= 1; q-- {
 				at := end.Add(-time.Duration(q) * year / 4)
 				if c.ActiveAt(at) {
-					emit(c, "usage", math.Round(feel())/100, at)
+					emit(c, "usage", math.Round(usageFloor+usageSlope*adoption())/100, at)
 				}
 			}
 		}
@@ -141,7 +167,20 @@ const (
 	// before the decision takes ChampionLeft off the log-odds of renewal.
 	ChampionWindow = 120 * 24 * time.Hour
 	ChampionLeft   = 1.2
+	// NewDeciderWindow and NewDecider: a line-of-business or finance
+	// executive who joined within the window before the decision takes
+	// NewDecider off the log-odds: they buy for reasons of their own, and
+	// the vendor has to win them over (DOMAIN.md's trigger).
+	NewDeciderWindow = 365 * 24 * time.Hour
+	NewDecider       = 0.8
 )
+
+// IsNewDecider reports whether c is a line-of-business or finance executive
+// in the account at the decision who joined within NewDeciderWindow before it.
+func IsNewDecider(c persona.Contact, decision time.Time) bool {
+	return (c.Persona == persona.LineOfBusiness || c.Persona == persona.FinanceExecutive) &&
+		c.ActiveAt(decision) && decision.Sub(c.Joined) <= NewDeciderWindow
+}
 
 // RenewalProbability is account i's chance of renewing, decided
 // DecisionLag after b.End, the way DOMAIN.md says decisions are made:
@@ -149,9 +188,11 @@ const (
 //   - the log-odds are (Health - 50)/6: the true health, in which the
 //     deciders (finance and line-of-business executives) weigh most and end
 //     users, who answer most surveys and produce the usage data, little (the
-//     catalog's effective weights), capped by an unhappy veto holder;
+//     catalog's effective weights times Config.Influence), capped by an
+//     unhappy veto holder;
 //   - a champion who left within ChampionWindow before the decision lowers
 //     the log-odds by ChampionLeft: the relationship lost its advocate;
+//   - a new decider (IsNewDecider) lowers them by NewDecider;
 //   - with a FitEffect, each point of the account's fit to FitProfile adds
 //     FitEffect to the log-odds;
 //   - a veto holder in the account at the decision (by the catalog, or by
@@ -164,6 +205,12 @@ func (b *Base) RenewalProbability(i int) float64 {
 	for _, c := range acct.Contacts {
 		if c.Persona == persona.Champion && c.LeftWithin(decision, ChampionWindow) {
 			logit -= ChampionLeft
+			break
+		}
+	}
+	for _, c := range acct.Contacts {
+		if IsNewDecider(c, decision) {
+			logit -= NewDecider
 			break
 		}
 	}

@@ -52,6 +52,27 @@ type Config struct {
 	// renewal: the log-odds of renewing gain FitEffect per fit point. It
 	// needs Traits; 0 means fit does not matter.
 	FitEffect float64
+	// Influence is how much more or less each persona's feeling moves the
+	// renewal decision than its weight in the catalog (or the account's
+	// committee) says: the simulated world's deciders are not the vendor's
+	// guess of them. A persona it does not list has influence 1. It
+	// defaults to DefaultInfluence(); a map of ones makes the catalog's
+	// weights the truth.
+	Influence map[persona.ID]float64
+}
+
+// DefaultInfluence returns how the simulated world departs from the B2B
+// catalog's weights when renewals are decided, following DOMAIN.md: the
+// line-of-business and finance executives decide most, end users and
+// technical experts, who answer most surveys and produce the usage data,
+// move the renewal little.
+func DefaultInfluence() map[persona.ID]float64 {
+	return map[persona.ID]float64{
+		persona.LineOfBusiness:   1.6,
+		persona.FinanceExecutive: 1.6,
+		persona.EndUser:          0.25,
+		persona.TechnicalExpert:  0.4,
+	}
 }
 
 // FitProfile is the ideal customer profile the simulation's renewals
@@ -110,15 +131,21 @@ const VetoBelow = 30
 // persona in an account really feels, and so how healthy the account really
 // is, on 0..100.
 //
-// Personas in one account share a mood but diverge from it (end users may
-// love the product while the budget holder doubts its value), and Health is
-// the catalog-weighted mean of the personas' feelings (persona.Catalog's
-// EffectiveWeight): the people who decide weigh most, which is the premise
-// persona-aware scoring is built on and what renewals are drawn from. A veto
+// Personas in one account share a mood, the value the account gets (Value),
+// but diverge from it (end users may love the product while the budget
+// holder doubts its value), and Health is the mean of the personas' feelings
+// weighted by their effective weights (the catalog's, with the account's
+// committee) times Config.Influence: the people who decide weigh most,
+// which is the premise persona-aware scoring is built on, though not
+// exactly as much as the catalog guesses; renewals are drawn from it. A veto
 // holder with a contact in the account who feels below VetoBelow caps Health.
 type Truth struct {
 	Account string
 	Health  float64
+	// Value is the value the account as a whole gets from the product: the
+	// shared mood every persona's feeling departs from, and what the usage
+	// data reflect.
+	Value float64
 	// Persona holds each persona's true sentiment, indexed like the catalog.
 	Persona []float64
 }
@@ -194,6 +221,14 @@ func (cfg *Config) normalise() error {
 	if cfg.ContactsPerPersona == nil {
 		cfg.ContactsPerPersona = DefaultContactsPerPersona()
 	}
+	if cfg.Influence == nil {
+		cfg.Influence = DefaultInfluence()
+	}
+	for id, x := range cfg.Influence {
+		if !(x >= 0) || math.IsInf(x, 0) {
+			return fmt.Errorf("villagesim: Influence of %s = %v, want a finite number >= 0", id, x)
+		}
+	}
 	return nil
 }
 
@@ -217,7 +252,7 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 		Renewal: cfg.End.Add(time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).Truncate(24 * time.Hour),
 	}
 	mood := 66 + 12*rng.NormFloat64()
-	truth := Truth{Account: id, Persona: make([]float64, cfg.Catalog.Len())}
+	truth := Truth{Account: id, Value: mood, Persona: make([]float64, cfg.Catalog.Len())}
 	span := cfg.End.Sub(cfg.Start)
 	for pi, p := range cfg.Catalog.Personas() {
 		truth.Persona[pi] = clamp(mood+15*rng.NormFloat64(), 0, 100)
@@ -260,9 +295,15 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 			"employees": strconv.FormatFloat(max(employees, 1), 'f', 0, 64),
 		}
 	}
-	weights, total := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
-	for pi := range truth.Persona {
-		truth.Health += weights[pi] * truth.Persona[pi]
+	weights, _ := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
+	total := 0.0
+	for pi, p := range cfg.Catalog.Personas() {
+		w := weights[pi]
+		if x, ok := cfg.Influence[p.ID]; ok {
+			w *= x
+		}
+		truth.Health += w * truth.Persona[pi]
+		total += w
 	}
 	if total > 0 {
 		truth.Health /= total

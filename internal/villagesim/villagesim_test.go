@@ -199,35 +199,78 @@ func TestRenewalsFollowHealth(t *testing.T) {
 
 // The renewal effects DOMAIN.md asks for, each checked on the probability
 // itself: a strongly negative veto holder kills a renewal, a champion who
-// left shortly before the decision costs ChampionLeft in log-odds.
+// left shortly before the decision costs ChampionLeft in log-odds, a new
+// decider NewDecider.
 func TestRenewalFollowsTheDecision(t *testing.T) {
 	b, _ := Generate(Config{Seed: 3, Accounts: 2000})
 	decision := b.End.Add(DecisionLag)
-	var killed, championGone int
+	var killed, championGone, newDecider int
 	for i := range b.Accounts {
-		base := 1 / (1 + math.Exp(-(b.Truth[i].Health-50)/6))
 		p := b.RenewalProbability(i)
-		kill, gone := false, false
+		kill, gone, fresh := false, false, false
 		for _, c := range b.Accounts[i].Contacts {
 			pi, _ := b.Catalog.Index(c.Persona)
 			kill = kill || (b.Catalog.At(pi).Veto && c.ActiveAt(decision) && b.Truth[i].Persona[pi] < KillBelow)
 			gone = gone || (c.Persona == persona.Champion && !c.Left.IsZero() && decision.Sub(c.Left) <= ChampionWindow)
+			exec := c.Persona == persona.LineOfBusiness || c.Persona == persona.FinanceExecutive
+			fresh = fresh || (exec && (c.Left.IsZero() || c.Left.After(decision)) && !c.Joined.After(decision) && decision.Sub(c.Joined) <= NewDeciderWindow)
 		}
-		want := base
+		logit := (b.Truth[i].Health - 50) / 6
 		if gone {
-			want = 1 / (1 + math.Exp(-((b.Truth[i].Health-50)/6 - ChampionLeft)))
+			logit -= ChampionLeft
 			championGone++
 		}
+		if fresh {
+			logit -= NewDecider
+			newDecider++
+		}
+		want := 1 / (1 + math.Exp(-logit))
 		if kill {
 			want /= 10
 			killed++
 		}
 		if math.Abs(p-want) > 1e-12 {
-			t.Fatalf("account %d: P(renew) %v, want %v (kill %v, champion gone %v)", i, p, want, kill, gone)
+			t.Fatalf("account %d: P(renew) %v, want %v (kill %v, champion gone %v, new decider %v)", i, p, want, kill, gone, fresh)
 		}
 	}
-	if killed == 0 || championGone == 0 {
-		t.Errorf("the base exercises neither effect: %d killed, %d champions gone", killed, championGone)
+	if killed == 0 || championGone == 0 || newDecider == 0 {
+		t.Errorf("the base misses an effect: %d killed, %d champions gone, %d new deciders", killed, championGone, newDecider)
 	}
-	t.Logf("%d accounts: %d with a killing veto holder, %d whose champion left within %v", len(b.Accounts), killed, championGone, ChampionWindow)
+	t.Logf("%d accounts: %d with a killing veto holder, %d whose champion left within %v, %d with a new decider", len(b.Accounts), killed, championGone, ChampionWindow, newDecider)
+}
+
+// Health weighs each persona by its effective weight times its influence:
+// with every influence 1 it is the catalog-weighted mean, and the default
+// influence moves it toward the executives.
+func TestHealthFollowsInfluence(t *testing.T) {
+	ones := map[persona.ID]float64{}
+	flat, _ := Generate(Config{Seed: 4, Accounts: 200, Influence: ones})
+	tilted, _ := Generate(Config{Seed: 4, Accounts: 200})
+	lob, _ := flat.Catalog.Index(persona.LineOfBusiness)
+	user, _ := flat.Catalog.Index(persona.EndUser)
+	var closerToExec int
+	for i := range flat.Accounts {
+		tr := flat.Truth[i]
+		if !slices.Equal(tr.Persona, tilted.Truth[i].Persona) || tr.Value != tilted.Truth[i].Value {
+			t.Fatalf("account %d: influence changed the feelings", i)
+		}
+		w, total := flat.Accounts[i].EffectiveWeightsAt(flat.Catalog, flat.End)
+		want := 0.0
+		for p := range w {
+			want += w[p] * tr.Persona[p]
+		}
+		if want /= total; tr.Health > want+1e-9 { // a veto holder may cap it
+			t.Fatalf("account %d: health %v above the catalog-weighted mean %v", i, tr.Health, want)
+		}
+		gap := tr.Persona[lob] - tr.Persona[user]
+		if gap > 5 && tilted.Truth[i].Health > tr.Health || gap < -5 && tilted.Truth[i].Health < tr.Health {
+			closerToExec++
+		}
+	}
+	if closerToExec < 50 {
+		t.Errorf("default influence moved health toward the line-of-business executive in %d accounts", closerToExec)
+	}
+	if _, err := Generate(Config{Accounts: 1, Influence: map[persona.ID]float64{persona.CIO: math.NaN()}}); err == nil {
+		t.Error("a NaN influence was accepted")
+	}
 }

@@ -28,8 +28,10 @@ type Options struct {
 	Lead time.Duration
 	// Penalty is the ridge (L2) penalty on the calibrated model's
 	// coefficients; 0 means the one of PenaltyGrid that gives the lowest log
-	// loss in a cross-validation inside the data fitted. The links and the
-	// plain logistic yardstick use Penalty, or 1 when it is 0. Unpenalised
+	// loss in a cross-validation inside the data fitted. The plain logistic
+	// yardstick uses Penalty, or 1 when it is 0, and so do the links where
+	// a score separates the outcomes (they are fitted without a penalty
+	// otherwise). Unpenalised
 	// fits everything by plain maximum likelihood instead, as glm does (and
 	// fails on separable data).
 	Penalty     float64
@@ -59,7 +61,8 @@ func (o *Options) penalties() []float64 {
 	return PenaltyGrid
 }
 
-// fixedPenalty is the penalty of the links and the yardstick.
+// fixedPenalty is the penalty of the yardstick, and of the links where a
+// score separates the outcomes.
 func (o *Options) fixedPenalty() float64 {
 	if o.Unpenalised || o.Penalty > 0 {
 		return o.Penalty
@@ -127,8 +130,9 @@ type Report struct {
 	// Evaluations compares, in this order: a flat average of every signal,
 	// the base model, a plain logistic regression on raw features (the
 	// yardstick a data scientist would build: each persona's shrunk mean on
-	// each metric, whether it was heard, and whether a champion or an
-	// executive left in the 120 days before the cut-off), and the calibrated
+	// each metric, whether it was heard, whether a champion or an executive
+	// left in the 120 days before the cut-off, whether a new decision maker
+	// joined and has not been heard), and the calibrated
 	// model. The plain logistic is left out when a training fold has fewer
 	// accounts than it has features.
 	Evaluations []Evaluation
@@ -139,32 +143,41 @@ type Report struct {
 //
 // Features. Each account is scored with base as of its cut-off (At - Lead):
 // signals after the cut-off are dropped by the scorer as future, so they
-// cannot leak into the fit. The features are each persona's mean on each
-// metric, shrunk toward base's prior for it, as (mean - 50)/50, and the
-// prior where the persona was not heard on the metric (scoring.Scorer
-// MetricMeans and Prior); for the champion and the line-of-business and
-// finance executives, whether one of them left in the 120 days before the
-// cut-off; and the soft-veto shortfall, the sum over the veto personas
-// heard of max(0, T - raw mean)/50, with the threshold T of 30, 40 or 50
-// that gives the lowest log loss in a three-fold cross-validation inside the
-// data fitted. A feature that is the same for every account is left out.
+// cannot leak into the fit. The priors are base's Priors or, when it has
+// none, estimated from the accounts' signals before their cut-offs as
+// EstimatePriors does (empirical Bayes; no outcome is used). The features
+// are each persona's mean on each metric, shrunk toward its prior, as
+// (mean - 50)/50, and the prior where the persona was not heard on the
+// metric (scoring.Scorer MetricMeans and Prior); for the champion and the
+// line-of-business and finance executives, whether one of them left in the
+// 120 days before the cut-off; for the line-of-business and finance
+// executives and the CIO, whether one joined in the 270 days before the
+// cut-off and has not been heard since (a new decision maker); and the
+// soft-veto shortfall, the sum over the veto personas heard of
+// max(0, T - raw mean)/50, with the threshold T of 30, 40 or 50 that gives
+// the lowest log loss in a three-fold cross-validation inside the data
+// fitted. A feature that is the same for every account is left out.
 //
 // Fit. A logistic regression of renewal on the features, with a ridge
 // penalty on the coefficients chosen with the shortfall's threshold (see
-// Options), by Newton's method.
+// Options), by Newton's method. When base has an NPS metric, the features
+// are built twice, reading NPS answers by category and on their 0-10 scale
+// (scoring.NPSForm), and the same inner cross-validation chooses the form. A mean whose coefficient comes out negative
+// is dropped and the rest fitted again, until none is: a health score must
+// not fall when someone is happier, so the model could not carry it.
 //
 // Model. The calibrated model scores as the fit's linear predictor, up to
-// the link: the personas' and metrics' weights are the positive mean
-// coefficients (a persona's effective weight is the sum of its, each
-// metric's weight within it its own share), their priors are base's per
-// persona and metric, and the personas and metrics not heard count at them
+// the link: the personas' and metrics' weights are the mean coefficients
+// (a persona's effective weight is the sum of its, each metric's weight
+// within it its own share), their priors are the features' per persona and
+// metric, and the personas and metrics not heard count at them
 // (UnheardPrior), as the features do; so the score minus 50 is
-// sum(beta+ * feature)*50/B with B the sum of the positive coefficients. A
-// departure's coefficient c becomes an event of c*50/B points, a negative
-// shortfall coefficient a soft veto of -c/B points per point. A negative
-// mean coefficient is dropped: a health score must not fall when someone
-// is happier. base's veto cap, recency and bands are kept. Link is a second
-// logistic fit, of renewal on the calibrated account score.
+// sum(beta * feature)*50/B with B the sum of the mean coefficients. A
+// departure's or a new decision maker's coefficient c becomes an event of
+// c*50/B points, a negative shortfall coefficient a soft veto of -c/B
+// points per point. base's veto cap, recency and bands are kept. Link is a
+// second logistic fit, of renewal on the calibrated account score, without
+// a penalty unless the score separates the outcomes.
 //
 // Evaluation. Stratified k-fold cross-validation: each fold's predictions
 // come from a fit on the other folds only, for (a) the flat average of all
@@ -208,11 +221,11 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	for i := range all {
 		all[i] = i
 	}
-	design, err := features(scorer, data, baseScores, o.Lead, o.Fit)
+	cands, err := candidates(base, cat, data, &o)
 	if err != nil {
 		return nil, err
 	}
-	fit, err := fitTerms(base, scorer, design, y, all, o.penalties())
+	fit, err := fitTerms(cands, y, all, o.penalties())
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +237,65 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if rep.Link, err = fitLink(calScores, y, all, o.fixedPenalty()); err != nil {
 		return nil, err
 	}
-	if rep.Evaluations, err = crossValidate(base, scorer, design, data, baseScores, y, &o); err != nil {
+	if rep.Evaluations, err = crossValidate(scorer, cands, data, baseScores, y, &o); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// candidates returns the forms of the calibrated model to choose from:
+// base as it reads NPS and, when base has an NPS metric, base reading it
+// the other way (scoring.NPSCategory or NPSScale); each with base's priors
+// or, when it has none, priors estimated from the accounts' signals before
+// their cut-offs, and with its features.
+func candidates(base scoring.Model, cat *persona.Catalog, data []Outcome, o *Options) ([]candidate, error) {
+	forms := []scoring.Model{base}
+	for _, m := range base.Metrics {
+		if m.Kind == scoring.KindNPS {
+			other := base
+			other.NPSAs = scoring.NPSScale
+			if base.NPSAs == scoring.NPSScale {
+				other.NPSAs = scoring.NPSCategory
+			}
+			forms = append(forms, other)
+			break
+		}
+	}
+	var cands []candidate
+	for _, m := range forms {
+		s, err := scoring.Compile(m, cat)
+		if err != nil {
+			return nil, err
+		}
+		if len(m.Priors) == 0 {
+			if m, s, err = withEstimatedPriors(m, cat, s, data, o.Lead); err != nil {
+				return nil, err
+			}
+		}
+		d, err := features(s, data, o.Lead, o.Fit)
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, candidate{model: m, s: s, d: d})
+	}
+	return cands, nil
+}
+
+// withEstimatedPriors returns m with the priors estimated (EstimatePriors)
+// from every account's signals before its own cut-off, and its scorer: no
+// outcome is used, so no fold learns from another's renewals.
+func withEstimatedPriors(m scoring.Model, cat *persona.Catalog, s *scoring.Scorer, data []Outcome, lead time.Duration) (scoring.Model, *scoring.Scorer, error) {
+	cells := newPriorCells(s)
+	for _, d := range data {
+		means, err := s.MetricMeans(d.Account, d.Signals, d.At.Add(-lead))
+		if err != nil {
+			return m, nil, err
+		}
+		cells.add(means)
+	}
+	m.Priors = cells.priors(nil)
+	s, err := scoring.Compile(m, cat)
+	return m, s, err
 }
 
 func scoreAll(m scoring.Model, cat *persona.Catalog, data []Outcome, lead time.Duration) ([]float64, error) {
@@ -246,8 +314,12 @@ func scoreAll(m scoring.Model, cat *persona.Catalog, data []Outcome, lead time.D
 	return out, nil
 }
 
-// fitLink fits renewal on one score (on 0..100) over the accounts in rows,
-// with the ridge penalty on the slope.
+// fitLink fits renewal on one score (on 0..100) over the accounts in rows
+// by plain maximum likelihood: two parameters over many accounts need no
+// penalty, and one would flatten the slope of a score that spans few
+// points (predictions pulled toward the base rate). Only where the score
+// separates the outcomes perfectly, and the slope would be infinite, is the
+// ridge penalty used.
 func fitLink(scores []float64, y []bool, rows []int, penalty float64) (Link, error) {
 	x := make([][]float64, len(rows))
 	ys := make([]bool, len(rows))
@@ -255,7 +327,10 @@ func fitLink(scores []float64, y []bool, rows []int, penalty float64) (Link, err
 		x[r] = []float64{(scores[i] - 50) / 50}
 		ys[r] = y[i]
 	}
-	l, err := FitLogit(x, ys, penalty)
+	l, err := FitLogit(x, ys, 0)
+	if errors.Is(err, ErrSeparable) && penalty > 0 {
+		l, err = FitLogit(x, ys, penalty)
+	}
 	if err != nil {
 		return Link{}, err
 	}
@@ -286,7 +361,8 @@ func folds(y []bool, k int, src rand.Source) [][]int {
 	return out
 }
 
-func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
+func crossValidate(s *scoring.Scorer, cands []candidate, data []Outcome, baseResults []scoring.Result, y []bool, o *Options) ([]Evaluation, error) {
+	all := cands[0].d // the yardstick reads NPS as the base model does
 	if o.Folds < 2 || o.Folds > len(data) {
 		return nil, fmt.Errorf("calibrate: %d folds for %d outcomes: %w", o.Folds, len(data), ErrInvalidInput)
 	}
@@ -311,7 +387,7 @@ func crossValidate(base scoring.Model, s *scoring.Scorer, all *design, data []Ou
 				train = append(train, f...)
 			}
 		}
-		fit, err := fitTerms(base, s, all, y, train, o.penalties())
+		fit, err := fitTerms(cands, y, train, o.penalties())
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: fold %d: %w", k+1, err)
 		}
@@ -383,13 +459,17 @@ func (r *Report) String() string {
 		b = fmt.Appendf(b, "  %-30s %6.3f %7.4f %8.4f\n", e.Name, e.AUC, e.Brier, e.LogLoss)
 	}
 	b = fmt.Appendf(b, "\nWhat moves renewal, largest effect first (log-odds per 50 points of a mean or of a veto\nholder's shortfall, for a departure, or per fit point), and what the calibrated model makes of it:\n")
-	b = fmt.Appendf(b, "  %-36s %7s %6s %6s %8s\n", "feature", "effect", "SE", "heard", "in model")
+	width := len("feature")
+	for _, e := range r.Effects {
+		width = max(width, len(e.Feature))
+	}
+	b = fmt.Appendf(b, "  %-*s %7s %6s %6s %8s\n", width, "feature", "effect", "SE", "heard", "in model")
 	for _, e := range r.Effects {
 		inModel := fmt.Sprintf("%.1f%%", 100*e.Weight)
 		switch e.Kind {
 		case EffectSoftVeto: // points lost per point under
 			inModel = fmt.Sprintf("%+.2f/pt", -e.Points)
-		case EffectDeparture:
+		case EffectDeparture, EffectArrival:
 			inModel = fmt.Sprintf("%+.1f pt", e.Points)
 		case EffectFit:
 			inModel = fmt.Sprintf("%+.1f/fit", e.Points)
@@ -398,8 +478,13 @@ func (r *Report) String() string {
 		if e.Metric != "" {
 			heard = fmt.Sprint(e.Heard)
 		}
-		b = fmt.Appendf(b, "  %-36s %+7.2f %6.2f %6s %8s\n", e.Feature, e.Coef, e.SE, heard, inModel)
+		b = fmt.Appendf(b, "  %-*s %+7.2f %6.2f %6s %8s\n", width, e.Feature, e.Coef, e.SE, heard, inModel)
 	}
+	nps := "by category (detractor, passive, promoter)"
+	if r.Model.NPSAs == scoring.NPSScale {
+		nps = "on its 0-10 scale"
+	}
+	b = fmt.Appendf(b, "\nThe calibrated model reads NPS %s, the form that cross-validated better.", nps)
 	b = fmt.Appendf(b, "\nRenewal probability from the calibrated score: 1/(1+exp(-(%.3f %+.3f*(score-50)/50)))\n", r.Link.Intercept, r.Link.Slope)
 	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -62,7 +63,8 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 		}
 	}
 	// The calibrated model must compile; the weights of the means are their
-	// positive coefficients' shares, and add up to 1.
+	// coefficients' shares, and add up to 1; a mean with a negative
+	// coefficient is listed without a weight.
 	if _, err := scoring.Compile(rep.Model, cat); err != nil {
 		t.Errorf("the calibrated model does not compile: %v", err)
 	}
@@ -85,13 +87,35 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 	if !near(total, 1) {
 		t.Errorf("the weights of the means add up to %v", total)
 	}
+	// The base model has no priors, so the calibrated model's are estimated
+	// from the base's signals before the cut-off, as EstimatePriors does,
+	// reading NPS as the calibrated model does.
+	m0 := scoring.DefaultModel(cat)
+	m0.NPSAs = rep.Model.NPSAs
+	s0, _ := scoring.Compile(m0, cat)
+	accounts, signals := make([]persona.Account, len(data)), make([][]scoring.Signal, len(data))
+	for i, d := range data {
+		accounts[i], signals[i] = d.Account, d.Signals
+	}
+	estimated, err := calibrate.EstimatePriors(s0, pairs(accounts, signals), data[0].At.Add(-90*24*time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := scoring.Compile(rep.Model, cat)
+	for _, p := range estimated {
+		if mean, k, _ := cal.Prior(p.Persona, p.Metric); mean != p.Mean || k != p.Strength {
+			t.Errorf("prior of %s on %s: calibrated model %v (strength %v), estimated %v (%v)", p.Persona, p.Metric, mean, k, p.Mean, p.Strength)
+		}
+	}
 	if p := rep.Link.Probability(80); !(p > rep.Link.Probability(30)) {
 		t.Errorf("the link does not rise with the score: P(80) = %v, P(30) = %v", p, rep.Link.Probability(30))
 	}
 	if s := rep.String(); len(s) < 200 {
 		t.Errorf("report text too short:\n%s", s)
 	}
-	// Deterministic: the same data and options give the same report.
+	// Deterministic: the same data and options give the same report, on
+	// one core as on all (the settings are tried in parallel).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	again, _ := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
 	if d := cmp.Diff(rep, again); d != "" {
 		t.Errorf("two runs differ:\n%s", d)
@@ -198,13 +222,13 @@ func TestCalibrateSeparableWithDefaultPenalty(t *testing.T) {
 
 // Issue 12's bar: out of fold, the calibrated model predicts renewals at
 // least as well as a plain logistic regression a data scientist would fit on
-// the same raw features. Held here on one small seed; on villagesim, seeds
-// 1-3 at 1,500 and 4,000 accounts, the calibrated model's AUC was above the
-// yardstick's by 0.002 to 0.008 in all six (see the closing note of the
-// session that added it).
+// the same raw features, and at least 0.02 AUC better than the base model
+// whose catalog weights it starts from (issue 12). Held here on one small
+// seed; the closing note of the session that added it has seeds 1-3 at
+// 1,500 and 4,000 accounts.
 func TestCalibratedMeetsTheYardstick(t *testing.T) {
-	if testing.Short() {
-		t.Skip("calibrates 1,500 accounts")
+	if testing.Short() || raceEnabled {
+		t.Skip("calibrates 1,500 accounts; a measurement, run without the race detector")
 	}
 	data, cat := simulated(t, 1500, 1)
 	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
@@ -215,11 +239,38 @@ func TestCalibratedMeetsTheYardstick(t *testing.T) {
 	for _, e := range rep.Evaluations {
 		byName[e.Name] = e.AUC
 	}
-	cal, plain := byName["calibrated model"], byName["plain logistic on raw features"]
+	cal, plain, base := byName["calibrated model"], byName["plain logistic on raw features"], byName["base persona-aware model"]
 	t.Logf("AUC: flat %.4f, base %.4f, plain logistic %.4f, calibrated %.4f",
-		byName["flat average of all signals"], byName["base persona-aware model"], plain, cal)
+		byName["flat average of all signals"], base, plain, cal)
 	if !(cal >= plain) {
 		t.Errorf("the calibrated model (AUC %.4f) falls below the plain logistic (%.4f)", cal, plain)
+	}
+	if !(cal >= base+0.02) {
+		t.Errorf("the calibrated model (AUC %.4f) is not 0.02 above the base model (%.4f)", cal, base)
+	}
+}
+
+// The link from the calibrated score to a probability is a plain maximum-
+// likelihood fit: a penalty on a slope over a score spanning few points
+// would pull every prediction toward the base rate.
+func TestLinkIsUnpenalised(t *testing.T) {
+	data, cat := simulated(t, 600, 6)
+	rep, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := scoring.Compile(rep.Model, cat)
+	x, y := make([][]float64, len(data)), make([]bool, len(data))
+	for i, d := range data {
+		r, _ := s.Score(d.Account, d.Signals, d.At.Add(-90*24*time.Hour))
+		x[i], y[i] = []float64{(r.Score - 50) / 50}, d.Renewed
+	}
+	want, err := calibrate.FitLogit(x, y, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Link.Intercept != want.Coef[0] || rep.Link.Slope != want.Coef[1] {
+		t.Errorf("link %+v, unpenalised fit %v", rep.Link, want.Coef)
 	}
 }
 
@@ -230,9 +281,12 @@ func TestCalibratedMeetsTheYardstick(t *testing.T) {
 // features are noisy proxies of the true health that also drives renewal,
 // and leaving out (or mismeasuring) a predictor shrinks a logistic
 // regression's other coefficients toward 0 (non-collapsibility); on seed 5
-// it is 1.45 (SE 0.10). So the test asks for a clear positive effect no
+// it is 1.55 (SE 0.11). So the test asks for a clear positive effect no
 // larger than the truth, not for 2.
 func TestCalibrateLearnsFit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("calibrates 1,500 accounts twice; a measurement, run without the race detector")
+	}
 	data, cat := simulatedWith(t, villagesim.Config{Seed: 5, Accounts: 1500, Traits: true, FitEffect: 2})
 	profile := villagesim.FitProfile()
 	with, err := calibrate.Calibrate(scoring.DefaultModel(cat), cat, data, &calibrate.Options{Fit: &profile})
@@ -303,5 +357,27 @@ func TestCalibrateLearnsFit(t *testing.T) {
 	}
 	if terms == 0 {
 		t.Error("no account got a fit term")
+	}
+}
+
+// A base model that sets its own priors keeps them: Calibrate estimates
+// priors only for a model that has none.
+func TestCalibrateKeepsTheModelsPriors(t *testing.T) {
+	data, cat := simulated(t, 600, 7)
+	base := scoring.DefaultModel(cat)
+	base.Priors = []scoring.Prior{{Persona: persona.EndUser, Metric: "usage", Mean: 40, Strength: 5}}
+	rep, err := calibrate.Calibrate(base, cat, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scoring.Compile(rep.Model, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mean, k, _ := s.Prior(persona.EndUser, "usage"); mean != 40 || k != 5 {
+		t.Errorf("end-user on usage: prior %v (strength %v), want the model's 40 (5)", mean, k)
+	}
+	if mean, k, _ := s.Prior(persona.CIO, "nps"); mean != base.PriorMean || k != base.PriorStrength {
+		t.Errorf("cio on nps: prior %v (strength %v), want the model's default %v (%v)", mean, k, base.PriorMean, base.PriorStrength)
 	}
 }

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -14,6 +15,13 @@ import (
 const departureWindow = 120 * 24 * time.Hour
 
 var departed = []persona.ID{persona.Champion, persona.LineOfBusiness, persona.FinanceExecutive}
+
+// joinWindow and joined are the new decision makers: a contact of one of
+// these personas who joined within the window before the cut-off and has
+// not been heard since (scoring.EventJoinedUnheard).
+const joinWindow = 270 * 24 * time.Hour
+
+var joined = []persona.ID{persona.LineOfBusiness, persona.FinanceExecutive, persona.CIO}
 
 // hingeGrid holds the soft-veto thresholds tried, chosen by cross-validation.
 var hingeGrid = []float64{30, 40, 50}
@@ -27,6 +35,7 @@ const (
 	colDeparted                   // 1 when a contact of the persona left within departureWindow before the cut-off
 	colHinge                      // the sum over veto personas heard of max(0, threshold - raw mean)/50
 	colFit                        // the account's fit score under Options.Fit
+	colJoined                     // 1 when a contact of the persona joined within joinWindow and has not been heard since
 )
 
 // column is one feature: its kind, and the persona, metric or threshold it is of.
@@ -47,6 +56,8 @@ func (c column) String() string {
 		return fmt.Sprintf("%s left within %d days", c.persona, int(departureWindow/(24*time.Hour)))
 	case colFit:
 		return "fit to the ideal customer profile"
+	case colJoined:
+		return fmt.Sprintf("%s joined within %d days, not heard", c.persona, int(joinWindow/(24*time.Hour)))
 	default:
 		return fmt.Sprintf("veto holders below %.0f", c.threshold)
 	}
@@ -64,17 +75,18 @@ type design struct {
 // threshold t, uses column c: every feature but the heard indicators and
 // the other thresholds' hinges.
 func inModel(c column, t float64) bool {
-	return c.kind == colMean || c.kind == colDeparted || c.kind == colFit || (c.kind == colHinge && c.threshold == t)
+	return c.kind == colMean || c.kind == colDeparted || c.kind == colFit || c.kind == colJoined || (c.kind == colHinge && c.threshold == t)
 }
 
 // features builds, for every account as of its cut-off (At - lead), every
 // feature the calibration and its yardstick draw on: each persona's mean on
 // each metric shrunk toward the model's prior; whether each persona was
 // heard; whether a champion or an executive left in the 120 days before;
-// and the soft-veto hinge at each threshold of hingeGrid, from the veto
+// whether a new decision maker joined in the 270 days before and has not
+// been heard since; and the soft-veto hinge at each threshold of hingeGrid, from the veto
 // personas' raw means in results (the base model's results at the cut-off);
 // with a fit profile, the account's fit score.
-func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead time.Duration, fit *persona.FitProfile) (*design, error) {
+func features(s *scoring.Scorer, data []Outcome, lead time.Duration, fit *persona.FitProfile) (*design, error) {
 	model, cat := s.Model(), s.Catalog()
 	var cols []column
 	for p := range cat.Len() {
@@ -91,8 +103,24 @@ func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead 
 	for _, t := range hingeGrid {
 		cols = append(cols, column{kind: colHinge, threshold: t})
 	}
+	for _, who := range joined {
+		cols = append(cols, column{kind: colJoined, persona: who})
+	}
+	joinedCol := len(cols) - len(joined)
 	if fit != nil {
 		cols = append(cols, column{kind: colFit})
+	}
+	// The new decision makers are found by the scorer itself, so that the
+	// feature is what the calibrated model's events will see; its results
+	// give the veto holders' raw means for the hinge.
+	arrivalModel := model
+	arrivalModel.Events = nil
+	for _, who := range joined {
+		arrivalModel.Events = append(arrivalModel.Events, scoring.Event{Kind: scoring.EventJoinedUnheard, Persona: who, Within: scoring.Duration(joinWindow)})
+	}
+	probe, err := scoring.Compile(arrivalModel, cat)
+	if err != nil {
+		return nil, err
 	}
 	nM := len(model.Metrics)
 	metric := make(map[string]int, nM)
@@ -127,7 +155,16 @@ func features(s *scoring.Scorer, data []Outcome, results []scoring.Result, lead 
 				}
 			}
 		}
-		for _, ps := range results[i].Personas {
+		probed, err := probe.Score(o.Account, o.Signals, cut)
+		if err != nil {
+			return nil, err
+		}
+		for _, term := range probed.Terms {
+			if term.Kind == scoring.TermKind(scoring.EventJoinedUnheard) {
+				row[joinedCol+slices.Index(joined, term.Persona)] = 1
+			}
+		}
+		for _, ps := range probed.Personas {
 			if ps.Veto {
 				for j, t := range hingeGrid {
 					row[hingeCol+j] += math.Max(0, t-ps.Raw) / 50

@@ -5,10 +5,13 @@
 // Default persona weights are opinions. Calibrate scores each account as of
 // a cut-off before its renewal (so no later signal leaks in), fits a
 // penalised logistic regression of renewal on each persona's shrunk mean on
-// each metric, relationship departures and a veto holder's shortfall under
-// a threshold chosen by cross-validation, and turns the fit into a
-// scoring.Model that scores as the fit predicts: persona and metric
-// weights, priors per persona and metric, events and a soft veto. It then
+// each metric (shrunk toward priors estimated from the base unless the
+// model sets its own), relationship departures, new decision makers not yet
+// heard and a veto holder's shortfall under a threshold chosen by
+// cross-validation (as are the ridge penalty and whether NPS is read by
+// category or on its 0-10 scale), and turns the fit into a scoring.Model that scores as
+// the fit predicts: persona and metric weights, priors per persona and
+// metric, events and a soft veto. It then
 // cross-validates four scores side by side (a flat average of all signals,
 // the base model, a plain logistic regression on raw features, and the
 // calibrated model) with ROC AUC, Brier score, log loss and reliability

@@ -172,31 +172,35 @@ func FitLogit(x [][]float64, y []bool, l2 float64) (*Logit, error) {
 	return &Logit{Coef: b, SE: se, Deviance: dev}, nil
 }
 
+// hessian sets h to the Hessian of the penalised negative log-likelihood
+// at b: sum over rows of p(1-p) z z' with z = (1, row), plus l2 on the
+// diagonal but for the intercept. It accumulates the upper triangle in a
+// plain slice, row by row, and writes h once.
 func hessian(h *mat.SymDense, x [][]float64, b []float64, l2 float64, eta func([]float64, []float64) float64) {
 	p := len(b)
-	for r := range p {
-		for c := r; c < p; c++ {
-			h.SetSym(r, c, 0)
-		}
-	}
+	acc := make([]float64, p*p)
+	z := make([]float64, p)
+	z[0] = 1
 	for _, row := range x {
 		pr := sigmoid(eta(b, row))
 		w := pr * (1 - pr)
-		feature := func(j int) float64 {
-			if j == 0 {
-				return 1
-			}
-			return row[j-1]
-		}
+		copy(z[1:], row)
 		for r := range p {
-			fr := w * feature(r)
+			fr := w * z[r]
+			upper := acc[r*p : (r+1)*p]
 			for c := r; c < p; c++ {
-				h.SetSym(r, c, h.At(r, c)+fr*feature(c))
+				upper[c] += fr * z[c]
 			}
 		}
 	}
-	for j := 1; j < p; j++ {
-		h.SetSym(j, j, h.At(j, j)+l2)
+	for r := range p {
+		for c := r; c < p; c++ {
+			v := acc[r*p+c]
+			if r == c && r > 0 {
+				v += l2
+			}
+			h.SetSym(r, c, v)
+		}
 	}
 }
 

@@ -47,6 +47,46 @@ func EstimatePriors(s *scoring.Scorer, accounts iter.Seq2[persona.Account, []sco
 	if s == nil {
 		return nil, fmt.Errorf("calibrate: EstimatePriors needs a scorer: %w", ErrInvalidInput)
 	}
+	cells := newPriorCells(s)
+	for acct, signals := range accounts {
+		means, err := s.MetricMeans(acct, signals, at)
+		if err != nil {
+			return nil, err
+		}
+		cells.add(means)
+	}
+	return cells.priors(opts), nil
+}
+
+// priorCells collects the accounts' means on each persona and metric of a
+// scorer, to estimate priors from (EstimatePriors).
+type priorCells struct {
+	model  scoring.Model
+	cat    *persona.Catalog
+	metric map[string]int
+	cells  [][]scoring.MetricMean // by persona, then metric
+}
+
+func newPriorCells(s *scoring.Scorer) *priorCells {
+	c := &priorCells{model: s.Model(), cat: s.Catalog(), metric: map[string]int{}}
+	for i, m := range c.model.Metrics {
+		c.metric[m.Name] = i
+	}
+	c.cells = make([][]scoring.MetricMean, c.cat.Len()*len(c.model.Metrics))
+	return c
+}
+
+// add adds one account's means (Scorer.MetricMeans).
+func (c *priorCells) add(means []scoring.MetricMean) {
+	for _, mm := range means {
+		p, _ := c.cat.Index(mm.Persona)
+		i := p*len(c.model.Metrics) + c.metric[mm.Metric]
+		c.cells[i] = append(c.cells[i], mm)
+	}
+}
+
+// priors estimates the prior of every cell heard in enough accounts.
+func (c *priorCells) priors(opts *PriorOptions) []scoring.Prior {
 	o := PriorOptions{MinAccounts: 20, MaxStrength: 50}
 	if opts != nil {
 		if opts.MinAccounts > 0 {
@@ -56,38 +96,21 @@ func EstimatePriors(s *scoring.Scorer, accounts iter.Seq2[persona.Account, []sco
 			o.MaxStrength = opts.MaxStrength
 		}
 	}
-	model := s.Model()
-	cat := s.Catalog()
-	metricIndex := make(map[string]int, len(model.Metrics))
-	for i, m := range model.Metrics {
-		metricIndex[m.Name] = i
-	}
-	cells := make([][]scoring.MetricMean, cat.Len()*len(model.Metrics))
-	for acct, signals := range accounts {
-		means, err := s.MetricMeans(acct, signals, at)
-		if err != nil {
-			return nil, err
-		}
-		for _, mm := range means {
-			p, _ := cat.Index(mm.Persona)
-			i := p*len(model.Metrics) + metricIndex[mm.Metric]
-			cells[i] = append(cells[i], mm)
-		}
-	}
+	nM := len(c.model.Metrics)
 	var priors []scoring.Prior
-	for i, cell := range cells {
+	for i, cell := range c.cells {
 		if len(cell) < o.MinAccounts || len(cell) < 2 {
 			continue
 		}
-		mean, strength := momentPrior(cell, withinVariance(cell, model.Spread*model.Spread), o.MaxStrength)
+		mean, strength := momentPrior(cell, withinVariance(cell, c.model.Spread*c.model.Spread), o.MaxStrength)
 		priors = append(priors, scoring.Prior{
-			Persona:  cat.At(i / len(model.Metrics)).ID,
-			Metric:   model.Metrics[i%len(model.Metrics)].Name,
+			Persona:  c.cat.At(i / nM).ID,
+			Metric:   c.model.Metrics[i%nM].Name,
 			Mean:     mean,
 			Strength: strength,
 		})
 	}
-	return priors, nil
+	return priors
 }
 
 // withinVariance pools the variance between the people of one account over

@@ -91,9 +91,10 @@ func TestEstimatePriorsHandComputed(t *testing.T) {
 // TestEstimatedPriorsOnRenewals measures what estimated priors do for users
 // without outcomes: the AUC of renewals on villagesim of the flat average of
 // all signals, the default model, and the default model with priors
-// estimated from the base. On today's villagesim the priors cost 0.011 to
-// 0.018 AUC (villagesim's renewals are to be rebuilt on DOMAIN.md, issue
-// 12); the test guards against anything worse.
+// estimated from the base. Estimated priors must beat the flat average
+// (issue 12: users without outcomes get better defaults too). Measured:
+// seed 1, flat 0.7749, default 0.7802, estimated priors 0.7820; seed 2,
+// 0.7698, 0.7812, 0.7839.
 func TestEstimatedPriorsOnRenewals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates and scores two bases")
@@ -134,8 +135,8 @@ func TestEstimatedPriorsOnRenewals(t *testing.T) {
 		aucEB, _ := calibrate.AUC(y, eb)
 		t.Logf("seed %d, %d accounts, %d priors: AUC flat average %.4f, default model %.4f, with estimated priors %.4f",
 			seed, len(data), len(priors), aucFlat, aucPlain, aucEB)
-		if aucEB < aucPlain-0.03 {
-			t.Errorf("seed %d: estimated priors (AUC %.4f) fall more than 0.03 below the default model (%.4f)", seed, aucEB, aucPlain)
+		if !(aucEB > aucFlat) {
+			t.Errorf("seed %d: the default model with estimated priors (AUC %.4f) does not beat the flat average (%.4f)", seed, aucEB, aucFlat)
 		}
 	}
 }

@@ -10,10 +10,11 @@ import (
 )
 
 // The model toModel builds scores every account as the fit's linear
-// predictor says, up to the link: score - 50 = (50/B)*sum(beta+ * feature)
-// over the means, plus each departure's points where it happened, with B
-// the sum of the positive mean coefficients (a negative one is dropped: a
-// monotone score cannot use it). Checked to 1e-9 on a simulated base.
+// predictor says, up to the link: score - 50 = (50/B)*sum(beta * feature)
+// over the means, plus each departure's and arrival's points where it
+// happened, with B the sum of the mean coefficients (fitMonotone leaves
+// none negative), under priors estimated from the base. Checked to 1e-9 on
+// a simulated base.
 func TestModelFollowsTheFit(t *testing.T) {
 	base, err := villagesim.Generate(villagesim.Config{Seed: 4, Accounts: 300})
 	if err != nil {
@@ -37,7 +38,11 @@ func TestModelFollowsTheFit(t *testing.T) {
 			data, results, y = append(data, Outcome{Account: a, Signals: signals[i], Renewed: renewed[i], At: at}), append(results, r), append(y, renewed[i])
 		}
 	}
-	all, err := features(s, data, results, lead, nil)
+	m, s, err = withEstimatedPriors(m, base.Catalog, s, data, lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := features(s, data, lead, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,17 +50,34 @@ func TestModelFollowsTheFit(t *testing.T) {
 	for i := range rows {
 		rows[i] = i
 	}
-	d := all.subset(rows, func(c column) bool { return c.kind == colMean || c.kind == colDeparted })
-	fit, err := d.fitOn(rows, y, 1)
+	d, fit, dropped, err := all.subset(rows, func(c column) bool { return c.kind == colMean || c.kind == colDeparted || c.kind == colJoined }).fitMonotone(rows, y, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b float64
+	var arrivals int
 	for c, col := range d.cols {
-		if col.kind == colMean {
-			b += math.Max(fit.Coef[c+1], 0)
+		switch col.kind {
+		case colMean:
+			if fit.Coef[c+1] < 0 {
+				t.Fatalf("%s kept with coefficient %v", col, fit.Coef[c+1])
+			}
+			b += fit.Coef[c+1]
+		case colJoined:
+			for i := range data {
+				arrivals += int(d.rows[i][c])
+			}
 		}
 	}
+	for _, e := range dropped {
+		if !(e.Coef < 0) {
+			t.Errorf("%s dropped with coefficient %v", e.Feature, e.Coef)
+		}
+	}
+	if arrivals == 0 {
+		t.Error("no account has a new decision maker: the test does not exercise arrivals")
+	}
+	t.Logf("%d means dropped, %d arrivals", len(dropped), arrivals)
 	tf, err := toModel(m, s, d, fit)
 	if err != nil {
 		t.Fatal(err)
@@ -65,12 +87,12 @@ func TestModelFollowsTheFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, o := range data {
-		// Means: (50/B)*sum(beta+ f); departures: coef*50/B points each.
+		// Means: (50/B)*sum(beta f); departures, arrivals: coef*50/B points each.
 		var meanPart, eventPart float64
 		for c, col := range d.cols {
 			if col.kind == colMean {
-				meanPart += math.Max(fit.Coef[c+1], 0) * d.rows[i][c]
-			} else if col.kind == colDeparted {
+				meanPart += fit.Coef[c+1] * d.rows[i][c]
+			} else {
 				eventPart += fit.Coef[c+1] * 50 / b * d.rows[i][c]
 			}
 		}
