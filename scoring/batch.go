@@ -68,6 +68,8 @@ type chunk struct {
 	signals  []Signal // every account's, back to back
 	sigEnd   []int    // signals[sigEnd[i-1]:sigEnd[i]] are account i's
 	conEnd   []int
+	first    int // the index of the first account in a Batch (ScoreBatch)
+	n        int // how many accounts: results[:n] and errs[:n] are theirs
 	results  []Result
 	errs     []error
 	done     chan struct{}
@@ -92,6 +94,40 @@ func (c *chunk) add(acct persona.Account, signals []Signal) {
 // cancellation the final pair is (nil, ctx.Err()); otherwise the Result is
 // never nil.
 func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Account, []Signal], at time.Time, opts *BatchOptions) iter.Seq2[*Result, error] {
+	fill := func(get func() *chunk, send func(*chunk) bool) {
+		var c *chunk
+		for acct, signals := range accounts {
+			if c == nil {
+				c = get()
+			}
+			c.add(acct, signals)
+			if len(c.accounts) == chunkSize {
+				c.seal()
+				if !send(c) {
+					return
+				}
+				c = nil
+			}
+		}
+		if c != nil {
+			c.seal()
+			send(c)
+		}
+	}
+	work := func(c *chunk) {
+		for i := range c.accounts {
+			c.errs[i] = s.ScoreInto(&c.results[i], c.accounts[i], c.signals[c.sigStart(i):c.sigEnd[i]], at)
+		}
+	}
+	return scoreChunks(ctx, opts, fill, work)
+}
+
+// scoreChunks runs work on chunks of accounts on opts.Workers goroutines and
+// yields their results in order. fill runs on a goroutine of its own: it
+// takes empty chunks (new or recycled) from get, fills them (sizing their
+// results with seal or size) and hands them out in order with send, which
+// reports false once the iteration has stopped.
+func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *chunk, send func(*chunk) bool), work func(*chunk)) iter.Seq2[*Result, error] {
 	workers := 0
 	var progress func(int)
 	if opts != nil {
@@ -115,21 +151,27 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 			go func() {
 				defer wg.Done()
 				for c := range jobs {
-					for i := range c.accounts {
-						c.errs[i] = s.ScoreInto(&c.results[i], c.accounts[i], c.signals[c.sigStart(i):c.sigEnd[i]], at)
-					}
+					work(c)
 					close(c.done)
 				}
 			}()
 		}
 		wg.Add(1)
-		go func() { // the feeder: pulls accounts in order and hands them out a chunk at a time
+		go func() { // the feeder: fills chunks in order and hands them out
 			defer wg.Done()
 			defer close(pending)
 			defer close(jobs)
-			var c *chunk
-			send := func() bool {
-				c.seal()
+			get := func() *chunk {
+				var c *chunk
+				select {
+				case c = <-free:
+				default:
+					c = new(chunk)
+				}
+				c.reset()
+				return c
+			}
+			send := func(c *chunk) bool {
 				select {
 				case pending <- c:
 				case <-ctx.Done():
@@ -140,30 +182,12 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 				case <-ctx.Done():
 					return false
 				}
-				c = nil
 				return true
 			}
-			for acct, signals := range accounts {
-				if c == nil {
-					select {
-					case c = <-free:
-						c.reset()
-					default:
-						c = new(chunk)
-						c.reset()
-					}
-				}
-				c.add(acct, signals)
-				if len(c.accounts) == chunkSize && !send() {
-					return
-				}
-			}
-			if c != nil {
-				send()
-			}
+			fill(get, send)
 		}()
 		// On the way out, stop the feeder and the workers and wait for them, so
-		// that nothing touches the input once ScoreEach has returned.
+		// that nothing touches the input once the iteration has returned.
 		defer wg.Wait()
 		defer cancel()
 
@@ -175,7 +199,7 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 				yield(nil, ctx.Err())
 				return
 			}
-			for i := range c.accounts {
+			for i := range c.n {
 				if ctx.Err() != nil {
 					break // reported below
 				}
@@ -213,16 +237,22 @@ func (c *chunk) reset() {
 // seal points each account at its contacts and seats, now that the buffer is final,
 // and sizes the results.
 func (c *chunk) seal() {
+	c.size(len(c.accounts))
 	start, seatStart := 0, 0
 	for i := range c.accounts {
 		c.accounts[i].Contacts = c.contacts[start:c.conEnd[i]:c.conEnd[i]]
 		c.accounts[i].Committee = c.seats[seatStart:c.seatEnd[i]:c.seatEnd[i]]
 		start, seatStart = c.conEnd[i], c.seatEnd[i]
 	}
-	for len(c.results) < len(c.accounts) {
+}
+
+// size makes room for the results of n accounts.
+func (c *chunk) size(n int) {
+	c.n = n
+	for len(c.results) < n {
 		c.results = append(c.results, Result{})
 	}
-	c.errs = resize(c.errs, len(c.accounts))
+	c.errs = resize(c.errs, n)
 }
 
 // sigStart is where account i's signals begin.

@@ -97,6 +97,27 @@ func BenchmarkScoreInto(b *testing.B) {
 	}
 }
 
+// BenchmarkScoreBatchInto scores the reference account of BenchmarkScoreInto
+// prepared in a Batch: what is left of a scoring once the string work is
+// done.
+func BenchmarkScoreBatchInto(b *testing.B) {
+	cat := persona.B2B()
+	s := mustCompile(b, scoring.DefaultModel(cat), cat)
+	acct, sigs := benchAccount()
+	batch, err := s.NewBatch([]persona.Account{acct}, [][]scoring.Signal{sigs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r scoring.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.ScoreBatchInto(&r, batch, 0, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(sigs))*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+}
+
 func BenchmarkScore(b *testing.B) {
 	cat := persona.B2B()
 	s := mustCompile(b, scoring.DefaultModel(cat), cat)
@@ -176,6 +197,23 @@ func BenchmarkScoreAll(b *testing.B) {
 				}
 				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
 				b.ReportMetric(float64(total)/float64(n), "signals/account")
+			})
+		}
+		batch, err := s.NewBatch(base.Accounts, signals)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("batch/accounts=%d/workers=%d", n, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					for _, err := range s.ScoreBatch(context.Background(), batch, base.End, &scoring.BatchOptions{Workers: workers}) {
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
 			})
 		}
 	}

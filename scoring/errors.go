@@ -21,6 +21,7 @@ var (
 	ErrDuplicateContact = errors.New("duplicate contact ID in account")
 	ErrWrongAccount     = errors.New("accumulator belongs to another account or time")
 	ErrCorrupt          = errors.New("corrupt accumulator encoding")
+	ErrForeignBatch     = errors.New("batch prepared by another scorer")
 )
 
 // FieldError reports one invalid field of a Model: its path (for example

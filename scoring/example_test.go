@@ -97,6 +97,48 @@ func ExampleScorer_ScoreAll() {
 	// acct-2 50.0 insufficient data
 }
 
+// A base held in memory is prepared once and scored at two times: thirteen
+// months later, every answer is older than the default model's maximum age
+// of a year, and nothing is left to score.
+func ExampleScorer_ScoreBatch() {
+	cat := persona.B2B()
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	var accounts []persona.Account
+	var signals [][]scoring.Signal
+	for i, nps := range []float64{10, 3} {
+		accounts = append(accounts, persona.Account{ID: fmt.Sprintf("acct-%d", i), Contacts: []persona.Contact{{ID: "u", Persona: persona.LineOfBusiness}}})
+		signals = append(signals, []scoring.Signal{{Contact: "u", Metric: "nps", Value: nps, At: at}})
+	}
+	batch, err := scorer.NewBatch(accounts, signals)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, when := range []time.Time{at, at.AddDate(0, 13, 0)} {
+		for r, err := range scorer.ScoreBatch(context.Background(), batch, when, nil) {
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			if !r.Scored {
+				fmt.Printf("%s %s not scored: %s\n", when.Format(time.DateOnly), r.Account, r.Dropped[0].Reason)
+				continue
+			}
+			fmt.Printf("%s %s %.1f\n", when.Format(time.DateOnly), r.Account, r.Score)
+		}
+	}
+	// Output:
+	// 2026-06-01 acct-0 53.8
+	// 2026-06-01 acct-1 46.2
+	// 2027-07-01 acct-0 not scored: older than the model's max age
+	// 2027-07-01 acct-1 not scored: older than the model's max age
+}
+
 func ExampleScorer_NewAccumulator() {
 	cat := persona.B2B()
 	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)

@@ -7,13 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
 )
 
 // FuzzModelCompileScore decodes a model from JSON, compiles it and scores an
-// account with a fuzzed signal: no step may panic, and a compiled model never
-// returns a NaN score or loses a signal.
+// account with a fuzzed signal: no step may panic, a compiled model never
+// returns a NaN score or loses a signal, and a prepared batch scores the
+// account as Score does.
 func FuzzModelCompileScore(f *testing.F) {
 	cat := persona.B2B()
 	good, _ := json.Marshal(scoring.DefaultModel(cat))
@@ -54,6 +58,18 @@ func FuzzModelCompileScore(f *testing.F) {
 		}
 		if r.SignalsUsed+len(r.Dropped) != len(sigs) {
 			t.Fatalf("%d signals, %d used, %d dropped", len(sigs), r.SignalsUsed, len(r.Dropped))
+		}
+		// A prepared batch gives the same Result.
+		b, err := s.NewBatch([]persona.Account{acct}, [][]scoring.Signal{sigs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromBatch scoring.Result
+		if err := s.ScoreBatchInto(&fromBatch, b, 0, at); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(r, fromBatch.Clone(), cmp.AllowUnexported(scoring.Result{}), cmpopts.EquateNaNs()); d != "" {
+			t.Fatalf("the batch's Result differs from Score's:\n%s", d)
 		}
 		_ = r.String()
 	})

@@ -173,5 +173,6 @@ func TestPropertiesOverRandomModels(t *testing.T) {
 				j++
 			}
 		}
+		checkBatch(t, fmt.Sprintf("model %d", i), s, cases, batchOf(t, s, cases), t0, 1, 3)
 	}
 }

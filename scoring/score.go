@@ -183,7 +183,7 @@ func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at 
 		}
 		ws.recs = append(ws.recs, rc)
 	}
-	return s.finish(dst, acct, at, ws.recs)
+	return s.finish(dst, acct, at)
 }
 
 // reset readies dst for a new scoring and returns its workspace.
@@ -209,11 +209,12 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 	return ws
 }
 
-// finish resolves recs against the account, aggregates them person ->
-// persona -> group -> account, and completes dst. It writes the resolved
-// persona and contact into recs.
-func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs []rec) error {
+// finish resolves the workspace's records against the account, aggregates
+// them person -> persona -> group -> account, and completes dst. It writes
+// the resolved persona and contact into the records.
+func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time) error {
 	ws := dst.scratch
+	recs := ws.recs
 	if err := s.sortContacts(ws, acct, at); err != nil {
 		return err
 	}
@@ -230,9 +231,16 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 		}
 		ws.keys = append(ws.keys, makeKey(&recs[i], i))
 	}
-	keys := ws.keys
-	ws.order, ws.sorted = sortKeys(keys, recs, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
+	ws.order, ws.sorted = sortKeys(ws.keys, recs, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
+	s.aggregate(dst, ws, v, acct, at)
+	return nil
+}
 
+// aggregate completes dst from the records in ws, resolved and with their
+// keys in canonical order: persona by persona, then the relationship
+// events, the fit term, and the groups and the account in village v.
+func (s *Scorer) aggregate(dst *Result, ws *workspace, v *village, acct *persona.Account, at time.Time) {
+	keys, recs := ws.keys, ws.recs
 	for i := 0; i < len(keys); {
 		p := recs[keys[i].idx].persona
 		end := i + 1
@@ -253,7 +261,6 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time, recs [
 	if len(dst.Dropped) > 1 {
 		slices.SortFunc(dst.Dropped, compareDropped)
 	}
-	return nil
 }
 
 // aggregatePersona computes persona p's score from its records, given by
@@ -457,6 +464,13 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at),
 			unmapped: acct.Contacts[ci].Persona == persona.Unmapped})
 	}
+	s.indexContacts(ws, acct)
+	return nil
+}
+
+// indexContacts builds ws.index over the contacts ranked in ws.byID, for
+// findContact.
+func (s *Scorer) indexContacts(ws *workspace, acct *persona.Account) {
 	// The hash index of the IDs, at most half full, so that a signal finds
 	// its contact with one hash and, mostly, one string compare.
 	size := 8
@@ -473,7 +487,6 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 			}
 		}
 	}
-	return nil
 }
 
 // resolve attributes rc to a persona and a contact of acct.

@@ -163,6 +163,12 @@ func TestNewcomerHeardOnAMetricNotWeighted(t *testing.T) {
 	if len(r.Terms) != 1 || r.Terms[0].Kind != scoring.TermJoinedUnheard {
 		t.Errorf("the silent newcomer: terms %+v", r.Terms)
 	}
+	// A prepared batch sees the same.
+	cases := []scoringtest.Case{
+		{Account: acct, Signals: []scoring.Signal{on("c1", "a"), on("new", "b")}},
+		{Account: acct, Signals: []scoring.Signal{on("c1", "a")}},
+	}
+	checkBatch(t, "newcomer", s, cases, batchOf(t, s, cases), t0, 1)
 }
 
 // Terms that would push the score below 0 are clamped, and the clamp is a

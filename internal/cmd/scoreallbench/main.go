@@ -5,11 +5,14 @@
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -stream
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -borrow
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -batch -plain
 //
 // Without -stream the base is generated into memory first (like a loaded
 // data set) and only the scoring is timed. With -stream each account is
 // generated as the scorer pulls it, so the timing includes generation and
-// the peak heap shows what scoring itself holds.
+// the peak heap shows what scoring itself holds. With -batch the base is
+// prepared first (scoring.Scorer.NewBatch, timed on its own) and ScoreBatch
+// is timed, cloning each lent Result unless -borrow.
 package main
 
 import (
@@ -39,12 +42,13 @@ func main() {
 	workers := flag.Int("workers", 1, "ScoreAll workers")
 	stream := flag.Bool("stream", false, "generate accounts as they are scored instead of in advance")
 	borrow := flag.Bool("borrow", false, "use ScoreEach (borrowed results) instead of ScoreAll (a Result per account)")
+	batch := flag.Bool("batch", false, "prepare the base as a scoring.Batch (timed apart) and time ScoreBatch")
 	plain := flag.Bool("plain", false, "also run the plain-loop baseline (interned columns, no explanations) with as many goroutines, check it gives the same scores, and print the ratio")
 	dir := flag.String("dir", "", "read the base from accounts.csv, contacts.csv and signals.csv in this folder (as `village generate` writes them) instead of generating it; reading is not timed")
 	atFlag := flag.String("at", "2026-01-01", "with -dir: the scoring time, YYYY-MM-DD")
 	flag.Parse()
-	if (*plain || *dir != "") && *stream {
-		log.Fatal("-plain and -dir need the base in memory: leave out -stream")
+	if (*plain || *dir != "" || *batch) && *stream {
+		log.Fatal("-plain, -dir and -batch need the base in memory: leave out -stream")
 	}
 
 	cfg := villagesim.Config{Seed: 1, Accounts: *accounts}
@@ -84,6 +88,15 @@ func main() {
 	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
 	if err != nil {
 		log.Fatal(err)
+	}
+
+	var prepared *scoring.Batch
+	if *batch {
+		start := time.Now()
+		if prepared, err = scorer.NewBatch(accts, signals); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("batch prepared in %v\n", time.Since(start).Round(time.Millisecond))
 	}
 
 	runtime.GC()
@@ -131,11 +144,20 @@ func main() {
 		}
 	}
 	opts := &scoring.BatchOptions{Workers: *workers}
-	if *borrow {
+	switch {
+	case *batch:
+		for r, err := range scorer.ScoreBatch(context.Background(), prepared, at, opts) {
+			if !*borrow {
+				kept := r.Clone()
+				r = &kept
+			}
+			count(r, err)
+		}
+	case *borrow:
 		for r, err := range scorer.ScoreEach(context.Background(), in, at, opts) {
 			count(r, err)
 		}
-	} else {
+	default:
 		for r, err := range scorer.ScoreAll(context.Background(), in, at, opts) {
 			count(&r, err)
 		}
@@ -148,7 +170,12 @@ func main() {
 	if *dir != "" {
 		mode = "read from " + *dir + ", ScoreAll"
 	}
-	if *borrow {
+	switch {
+	case *batch && *borrow:
+		mode = strings.Replace(mode, "ScoreAll", "ScoreBatch", 1)
+	case *batch:
+		mode = strings.Replace(mode, "ScoreAll", "ScoreBatch+Clone", 1)
+	case *borrow:
 		mode = strings.Replace(mode, "ScoreAll", "ScoreEach", 1)
 	}
 	if *stream {
