@@ -199,6 +199,15 @@ func BenchmarkScoreAll(b *testing.B) {
 				b.ReportMetric(float64(total)/float64(n), "signals/account")
 			})
 		}
+		b.Run(fmt.Sprintf("prepare/accounts=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.NewBatch(base.Accounts, signals); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+		})
 		batch, err := s.NewBatch(base.Accounts, signals)
 		if err != nil {
 			b.Fatal(err)

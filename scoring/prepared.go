@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -29,93 +32,163 @@ type Batch struct {
 	s        *Scorer
 	accounts []persona.Account
 	signals  [][]Signal
-	slow     []bool // the account lists a contact twice: Score reports it
+	// parts hold the prepared accounts, prepared in parallel: part k
+	// holds accounts first[k] to first[k+1].
+	parts []batchPart
+	first []int
+}
 
-	// Contacts: account a's, by ID, are ranks contactStart[a] to
-	// contactStart[a+1] of byID (indices into its Contacts).
-	contactStart []int32
-	byID         []int32
-	rankPersona  []int32 // the contact's persona index, -1 if unknown
-	rankUnmapped []bool
-
-	// Set aside: account a's are setAside[setAsideStart[a]:setAsideStart[a+1]].
+// batchPart holds the prepared accounts of a Batch, or of a share of one
+// while NewBatch prepares the shares in parallel. Account a's contacts, by
+// ID, are contacts[contactStart[a]:contactStart[a+1]], its signals set
+// aside setAside[setAsideStart[a]:...] and its records
+// recs[recStart[a]:...], in canonical order (see prepareAccount).
+type batchPart struct {
+	slow          []bool // the account lists a contact twice: Score scores it and reports that
+	contactStart  []int32
+	contacts      []batchContact
 	setAsideStart []int32
 	setAside      []Dropped
+	recStart      []int32
+	recs          []batchRec
+	// mono is set when some contact's tenure carries a monotonic clock
+	// reading, which time.Time's comparisons prefer to the wall clock: the
+	// part then asks the contacts themselves (ActiveAt), as Score does.
+	mono bool
+}
 
-	// Records: account a's are recStart[a] to recStart[a+1], in canonical
-	// order (see prepareAccount).
-	recStart []int32
-	sig      []*Signal
-	x        []float64
-	unit     []uint64 // the record's unit in recKey form
-	metric   []int32
-	persona  []int32
-	rank     []int32
-	before   []Reason // why it is dropped if it is neither in the future nor too old
-	after    []Reason // why it is dropped if its contact is in the account
+// batchContact is a contact of a prepared account, at its rank by ID.
+type batchContact struct {
+	index       int32 // in the account's Contacts
+	persona     int32 // index in the catalog, -1 if unknown
+	unmapped    bool
+	from, until wallTime // tenure: [Joined, Left), unbounded where zero
+}
+
+// wallTime is a time on the wall clock: seconds since 1970 and nanoseconds.
+type wallTime struct {
+	sec  int64
+	nsec int32
+}
+
+func wallOf(t time.Time) wallTime { return wallTime{t.Unix(), int32(t.Nanosecond())} }
+
+func (w wallTime) before(u wallTime) bool {
+	return w.sec < u.sec || w.sec == u.sec && w.nsec < u.nsec
+}
+
+// batchRec is a signal of a prepared account, resolved as far as the
+// scoring time allows. It holds no pointer, so that the garbage collector
+// has nothing to scan in a batch's records.
+type batchRec struct {
+	x       float64 // normalised to 0..100
+	unit    uint64  // recKey's unit: persona, contact rank + 1, metric
+	atSec   int64   // sig.At on the wall clock
+	atNsec  int32
+	idx     int32 // the signal's index in the account's signals
+	metric  int32
+	persona int32
+	rank    int32
+	before  Reason // why it is dropped if it is neither in the future nor too old
+	after   Reason // why it is dropped if its contact is in the account then
 }
 
 // NewBatch prepares accounts for scoring by s, signals[i] being the signals
-// of accounts[i] (signals may be shorter: the rest have none). The only
-// error is more signal lists than accounts; an account that Score would
-// reject (a contact listed twice) is kept as it is and ScoreBatch reports
-// it as Score would.
+// of accounts[i] (signals may be shorter: the rest have none), on all cores.
+// The only error is more signal lists than accounts; an account that Score
+// would reject (a contact listed twice) is kept as it is and ScoreBatch
+// reports it as Score would.
 func (s *Scorer) NewBatch(accounts []persona.Account, signals [][]Signal) (*Batch, error) {
 	if len(signals) > len(accounts) {
 		return nil, fmt.Errorf("scoring: %d signal lists for %d accounts: %w", len(signals), len(accounts), ErrInvalidValue)
 	}
-	b := &Batch{s: s, accounts: accounts, signals: signals, slow: make([]bool, len(accounts))}
-	b.contactStart = append(b.contactStart, 0)
-	b.setAsideStart = append(b.setAsideStart, 0)
-	b.recStart = append(b.recStart, 0)
-	var p batchPrep
-	for a := range accounts {
-		var sigs []Signal
-		if a < len(signals) {
-			sigs = signals[a]
-		}
-		b.prepareAccount(&p, a, sigs)
+	b := &Batch{s: s, accounts: accounts, signals: signals}
+	shares := min(runtime.GOMAXPROCS(0), max(len(accounts)/1024, 1))
+	b.parts = make([]batchPart, shares)
+	for k := range shares + 1 {
+		b.first = append(b.first, k*len(accounts)/shares)
 	}
+	var wg sync.WaitGroup
+	for k := range b.parts {
+		wg.Go(func() {
+			part, lo, hi := &b.parts[k], b.first[k], b.first[k+1]
+			n := 0
+			for a := lo; a < min(hi, len(signals)); a++ {
+				n += len(signals[a])
+			}
+			part.recs = make([]batchRec, 0, n)
+			part.contactStart, part.setAsideStart, part.recStart = []int32{0}, []int32{0}, []int32{0}
+			var p batchPrep
+			for a := lo; a < hi; a++ {
+				var sigs []Signal
+				if a < len(signals) {
+					sigs = signals[a]
+				}
+				part.prepareAccount(s, &p, &accounts[a], sigs)
+			}
+		})
+	}
+	wg.Wait()
 	return b, nil
+}
+
+// part returns the part holding account a, and a's index in it.
+func (b *Batch) part(a int) (*batchPart, int) {
+	k := 0
+	for b.first[k+1] <= a {
+		k++
+	}
+	return &b.parts[k], a - b.first[k]
 }
 
 // Len returns the number of accounts in the batch.
 func (b *Batch) Len() int { return len(b.accounts) }
 
-// batchPrep is NewBatch's scratch space, reused from account to account.
+// batchPrep is the scratch space of preparing accounts, reused from one
+// account to the next.
 type batchPrep struct {
-	ws    workspace
-	order []uint64
-	idx   []int32
+	ws      workspace
+	pending []batchRec
+	order   []uint64
 }
 
-// prepareAccount appends account a's contacts and records to b.
-func (b *Batch) prepareAccount(p *batchPrep, a int, signals []Signal) {
-	s, acct := b.s, &b.accounts[a]
+// dropLast is the unit code that sorts the records to be dropped last.
+const dropLast = uint64(1)<<31 - 1
+
+// prepareAccount appends acct's contacts and records to part.
+func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Account, signals []Signal) {
 	ws := &p.ws
 	ws.byID, ws.ranked = ws.byID[:0], ws.ranked[:0]
-	if err := s.sortContacts(ws, acct, time.Time{}); err != nil {
-		b.slow[a] = true // scored by Score itself, which reports the error
-		b.contactStart = append(b.contactStart, int32(len(b.byID)))
-		b.setAsideStart = append(b.setAsideStart, int32(len(b.setAside)))
-		b.recStart = append(b.recStart, int32(len(b.sig)))
+	err := s.sortContacts(ws, acct, time.Time{})
+	part.slow = append(part.slow, err != nil)
+	if err != nil { // scored by Score itself, which reports the error
+		part.contactStart = append(part.contactStart, int32(len(part.contacts)))
+		part.setAsideStart = append(part.setAsideStart, int32(len(part.setAside)))
+		part.recStart = append(part.recStart, int32(len(part.recs)))
 		return
 	}
-	b.byID = append(b.byID, ws.byID...)
-	for _, rc := range ws.ranked {
-		b.rankPersona = append(b.rankPersona, rc.persona)
-		b.rankUnmapped = append(b.rankUnmapped, rc.unmapped)
+	for rank, ci := range ws.byID {
+		c := &acct.Contacts[ci]
+		bc := batchContact{index: ci, persona: ws.ranked[rank].persona, unmapped: ws.ranked[rank].unmapped,
+			from: wallTime{math.MinInt64, 0}, until: wallTime{math.MaxInt64, 0}}
+		if !c.Joined.IsZero() {
+			bc.from = wallOf(c.Joined)
+		}
+		if !c.Left.IsZero() {
+			bc.until = wallOf(c.Left)
+		}
+		part.mono = part.mono || c.Joined != c.Joined.Round(0) || c.Left != c.Left.Round(0)
+		part.contacts = append(part.contacts, bc)
 	}
-	b.contactStart = append(b.contactStart, int32(len(b.byID)))
+	part.contactStart = append(part.contactStart, int32(len(part.contacts)))
 
 	// Resolve what does not depend on the scoring time, in the order
 	// prepare and resolve check it: the reasons before the time checks
 	// (metric, value, scale) set the signal aside; those between the time
 	// checks and the contact's tenure (identity, persona named, account,
 	// contact) are kept as before, the rest as after.
-	first := len(b.sig)
 	nRanks := uint64(len(ws.byID) + 1)
-	p.order = p.order[:0]
+	p.pending, p.order = p.pending[:0], p.order[:0]
 	for i := range signals {
 		sig := &signals[i]
 		mi := s.metricIndex(sig.Metric)
@@ -129,78 +202,70 @@ func (b *Batch) prepareAccount(p *batchPrep, a int, signals []Signal) {
 			early = ReasonOutOfScale
 		}
 		if early != 0 {
-			b.setAside = append(b.setAside, Dropped{Signal: *sig, Reason: early})
+			part.setAside = append(part.setAside, Dropped{Signal: *sig, Reason: early})
 			continue
 		}
-		rc := rec{sig: sig, metric: int32(mi), persona: -1, rank: -1}
-		var before, after Reason
+		w := wallOf(sig.At)
+		br := batchRec{x: s.metrics[mi].normalise(sig.Value), atSec: w.sec, atNsec: w.nsec, idx: int32(i), metric: int32(mi), persona: -1, rank: -1}
 		switch {
 		case sig.Contact == "" && sig.Persona == "":
-			before = ReasonNoIdentity
-		case sig.Persona != "" && !s.personaKnown(sig.Persona, &rc):
-			before = ReasonUnknownPersona
+			br.before = ReasonNoIdentity
+		case sig.Persona != "" && !s.ownPersona(sig.Persona, &br.persona):
+			br.before = ReasonUnknownPersona
 		case sig.Account != "" && sig.Account != acct.ID:
-			before = ReasonWrongAccount
+			br.before = ReasonWrongAccount
 		case sig.Contact != "":
-			if rc.rank = int32(s.findContact(ws, acct.Contacts, sig.Contact)); rc.rank < 0 {
-				before = ReasonUnknownContact
+			if br.rank = int32(s.findContact(ws, acct.Contacts, sig.Contact)); br.rank < 0 {
+				br.before = ReasonUnknownContact
 			}
 		}
-		if before == 0 {
-			if sig.Persona == "" && rc.rank >= 0 {
-				if ws.ranked[rc.rank].unmapped {
-					after = ReasonUnmappedContact
+		if br.before == 0 {
+			if sig.Persona == "" && br.rank >= 0 {
+				if ws.ranked[br.rank].unmapped {
+					br.after = ReasonUnmappedContact
 				}
-				rc.persona = ws.ranked[rc.rank].persona
+				br.persona = ws.ranked[br.rank].persona
 			}
 			switch {
-			case after != 0:
-			case rc.persona < 0:
-				after = ReasonUnknownPersona
-			case s.metricWeight[int(rc.persona)*s.nMetrics+int(rc.metric)] == 0:
-				after = ReasonMetricNotWeighted
+			case br.after != 0:
+			case br.persona < 0:
+				br.after = ReasonUnknownPersona
+			case s.metricWeight[int(br.persona)*s.nMetrics+int(br.metric)] == 0:
+				br.after = ReasonMetricNotWeighted
 			}
 		}
-		k := makeKey(&rc, 0)
-		code := uint64(1)<<31 - 1 // the records to drop go last, in any order
-		if before == 0 && after == 0 {
-			persona, rank1, metric := k.unit>>48, (k.unit>>16)&0xFFFFFFFF, k.unit&0xFFFF
-			code = (persona*nRanks+rank1)*uint64(s.nMetrics) + metric
+		rc := rec{sig: sig, persona: br.persona, rank: br.rank, metric: br.metric}
+		br.unit = makeKey(&rc, 0).unit
+		code := dropLast // the records to drop go last, in any order
+		if br.before == 0 && br.after == 0 {
+			code = (uint64(br.persona)*nRanks+uint64(br.rank+1))*uint64(s.nMetrics) + uint64(br.metric)
 		}
-		p.order = append(p.order, code<<32|uint64(len(b.sig)-first))
-		b.sig = append(b.sig, sig)
-		b.x = append(b.x, s.metrics[mi].normalise(sig.Value))
-		b.unit = append(b.unit, k.unit)
-		b.metric = append(b.metric, rc.metric)
-		b.persona = append(b.persona, rc.persona)
-		b.rank = append(b.rank, rc.rank)
-		b.before = append(b.before, before)
-		b.after = append(b.after, after)
+		p.order = append(p.order, code<<32|uint64(len(p.pending)))
+		p.pending = append(p.pending, br)
 	}
-	b.setAsideStart = append(b.setAsideStart, int32(len(b.setAside)))
+	part.setAsideStart = append(part.setAsideStart, int32(len(part.setAside)))
 
 	// The canonical order of Score's keys: by unit, then oldest first, then
 	// the tie-breakers. Ordering by time is ordering by age at any scoring
 	// time (the age falls as the time rises, and ties on age are broken by
 	// time), so the order holds whenever the batch is scored.
 	slices.Sort(p.order)
-	p.idx = p.idx[:0]
-	for _, o := range p.order {
-		p.idx = append(p.idx, int32(uint32(o)))
-	}
-	for lo := 0; lo < len(p.idx); {
+	for lo := 0; lo < len(p.order); {
 		hi := lo + 1
-		for hi < len(p.idx) && p.order[hi]>>32 == p.order[lo]>>32 {
+		for hi < len(p.order) && p.order[hi]>>32 == p.order[lo]>>32 {
 			hi++
 		}
-		if p.order[lo]>>32 != uint64(1)<<31-1 {
-			run := p.idx[lo:hi]
-			slices.SortStableFunc(run, func(i, j int32) int { return compareByTime(b.sig[first+int(i)], b.sig[first+int(j)]) })
+		if hi-lo > 1 && p.order[lo]>>32 != dropLast {
+			slices.SortStableFunc(p.order[lo:hi], func(i, j uint64) int {
+				return compareByTime(&signals[p.pending[uint32(i)].idx], &signals[p.pending[uint32(j)].idx])
+			})
 		}
 		lo = hi
 	}
-	permute(b, first, p.idx)
-	b.recStart = append(b.recStart, int32(len(b.sig)))
+	for _, o := range p.order {
+		part.recs = append(part.recs, p.pending[uint32(o)])
+	}
+	part.recStart = append(part.recStart, int32(len(part.recs)))
 }
 
 // compareByTime orders two signals of one unit as compareKeys does: oldest
@@ -218,31 +283,10 @@ func compareByTime(a, b *Signal) int {
 	return compareSignals(a, b)
 }
 
-// permute puts the records from first on into the order idx gives
-// (relative to first).
-func permute(b *Batch, first int, idx []int32) {
-	reorder(b.sig[first:], idx)
-	reorder(b.x[first:], idx)
-	reorder(b.unit[first:], idx)
-	reorder(b.metric[first:], idx)
-	reorder(b.persona[first:], idx)
-	reorder(b.rank[first:], idx)
-	reorder(b.before[first:], idx)
-	reorder(b.after[first:], idx)
-}
-
-// reorder sets col[i] = old col[idx[i]].
-func reorder[T any](col []T, idx []int32) {
-	old := slices.Clone(col)
-	for i, j := range idx {
-		col[i] = old[j]
-	}
-}
-
-// personaKnown resolves a signal's own persona into rc.
-func (s *Scorer) personaKnown(id persona.ID, rc *rec) bool {
-	p, ok := s.cat.Index(id)
-	rc.persona = int32(p)
+// ownPersona resolves a signal's own persona into p.
+func (s *Scorer) ownPersona(id persona.ID, p *int32) bool {
+	i, ok := s.cat.Index(id)
+	*p = int32(i)
 	return ok
 }
 
@@ -287,20 +331,27 @@ func (s *Scorer) ScoreBatchInto(dst *Result, b *Batch, i int, at time.Time) erro
 // scorePrepared is ScoreInto for account a of b.
 func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error {
 	acct := &b.accounts[a]
-	if b.slow[a] {
-		var sigs []Signal
-		if a < len(b.signals) {
-			sigs = b.signals[a]
-		}
+	var sigs []Signal
+	if a < len(b.signals) {
+		sigs = b.signals[a]
+	}
+	part, i := b.part(a)
+	if part.slow[i] {
 		return s.score(dst, acct, sigs, at, nil)
 	}
 	ws := s.reset(dst, acct, at)
-	dst.Dropped = append(dst.Dropped, b.setAside[b.setAsideStart[a]:b.setAsideStart[a+1]]...)
-	lo, hi := b.contactStart[a], b.contactStart[a+1]
-	ws.byID = append(ws.byID, b.byID[lo:hi]...)
-	for r := lo; r < hi; r++ {
-		ws.ranked = append(ws.ranked, rankedContact{persona: b.rankPersona[r], unmapped: b.rankUnmapped[r],
-			active: acct.Contacts[b.byID[r]].ActiveAt(at)})
+	dst.Dropped = append(dst.Dropped, part.setAside[part.setAsideStart[i]:part.setAsideStart[i+1]]...)
+	// Times compare on the wall clock unless both carry monotonic readings
+	// (time.Time.After and Before): then the batch asks the times themselves.
+	wall := at == at.Round(0)
+	now := wallOf(at)
+	for _, c := range part.contacts[part.contactStart[i]:part.contactStart[i+1]] {
+		active := !now.before(c.from) && now.before(c.until)
+		if part.mono || !wall {
+			active = acct.Contacts[c.index].ActiveAt(at)
+		}
+		ws.byID = append(ws.byID, c.index)
+		ws.ranked = append(ws.ranked, rankedContact{persona: c.persona, unmapped: c.unmapped, active: active})
 	}
 	if len(acct.Committee) > 0 {
 		s.indexContacts(ws, acct) // role seats find their contacts by ID
@@ -309,30 +360,36 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	if err != nil {
 		return err
 	}
-	for j := b.recStart[a]; j < b.recStart[a+1]; j++ {
-		sig := b.sig[j]
+	recs := part.recs[part.recStart[i]:part.recStart[i+1]]
+	for j := range recs {
+		br := &recs[j]
+		sig := &sigs[br.idx]
+		future := now.sec < br.atSec || now.sec == br.atSec && now.nsec < br.atNsec
+		if !wall {
+			future = sig.At.After(at)
+		}
 		var reason Reason
 		var age time.Duration
-		switch {
-		case sig.At.After(at):
+		if future {
 			reason = ReasonFuture
-		case b.before[j] != 0:
-			age = ageAt(at, sig.At)
-			reason = b.before[j]
-			if s.maxAge > 0 && age > s.maxAge {
-				reason = ReasonExpired
+		} else {
+			// ageAt, from the wall times at hand.
+			if ds := now.sec - br.atSec; ds > -9e9 && ds < 9e9 {
+				age = time.Duration(ds)*time.Second + time.Duration(now.nsec-br.atNsec)
+			} else {
+				age = ageAt(at, sig.At)
 			}
-		default:
-			age = ageAt(at, sig.At)
-			switch rank := b.rank[j]; {
+			switch {
 			case s.maxAge > 0 && age > s.maxAge:
 				reason = ReasonExpired
-			case rank >= 0 && !ws.ranked[rank].active:
+			case br.before != 0:
+				reason = br.before
+			case br.rank >= 0 && !ws.ranked[br.rank].active:
 				reason = ReasonInactiveContact
-			case b.after[j] != 0:
-				reason = b.after[j]
-				if reason == ReasonMetricNotWeighted && rank >= 0 {
-					ws.ranked[rank].heard = true
+			case br.after != 0:
+				reason = br.after
+				if reason == ReasonMetricNotWeighted && br.rank >= 0 {
+					ws.ranked[br.rank].heard = true
 				}
 			}
 		}
@@ -344,8 +401,10 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 		if s.halfLife > 0 {
 			lr = -float64(age) / float64(s.halfLife)
 		}
-		ws.recs = append(ws.recs, rec{sig: sig, x: b.x[j], lr: lr, age: age, metric: b.metric[j], persona: b.persona[j], rank: b.rank[j]})
-		ws.keys = append(ws.keys, recKey{unit: b.unit[j], age: int64(age), value: sig.Value, idx: int32(len(ws.recs) - 1)})
+		// The key's value only breaks ties when sorting, and the records
+		// are sorted already.
+		ws.keys = append(ws.keys, recKey{unit: br.unit, age: int64(age), idx: int32(len(ws.recs))})
+		ws.recs = append(ws.recs, rec{sig: sig, x: br.x, lr: lr, age: age, metric: br.metric, persona: br.persona, rank: br.rank})
 	}
 	s.aggregate(dst, ws, v, acct, at)
 	return nil

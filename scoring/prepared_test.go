@@ -176,3 +176,27 @@ func TestScoreBatchIntoAllocatesNothing(t *testing.T) {
 		t.Errorf("ScoreBatchInto: %v allocations a call, want 0", allocs)
 	}
 }
+
+// Times that carry monotonic clock readings (from time.Now in this process)
+// are compared as time.Time compares them, on the batch path too.
+func TestBatchWithMonotonicTimes(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	now := time.Now()
+	acct := persona.Account{ID: "live", Contacts: []persona.Contact{
+		{ID: "a", Persona: persona.LineOfBusiness, Joined: now.Add(-400 * day)},
+		{ID: "b", Persona: persona.EndUser, Joined: now.Add(-3 * day), Left: now.Add(-time.Hour)},
+		{ID: "c", Persona: persona.FinanceExecutive},
+	}}
+	signals := []scoring.Signal{
+		{Contact: "a", Metric: "nps", Value: 9, At: now.Add(-10 * day)},
+		{Contact: "b", Metric: "csat", Value: 2, At: now.Add(-2 * day)},
+		{Contact: "c", Metric: "nps", Value: 4, At: now.Add(time.Minute)},
+		{Contact: "c", Metric: "nps", Value: 6, At: now.Add(-time.Second).Round(0)},
+	}
+	cases := []scoringtest.Case{{Account: acct, Signals: signals}}
+	b := batchOf(t, s, cases)
+	for _, at := range []time.Time{now, now.Round(0), now.Add(-2 * time.Hour)} {
+		checkBatch(t, "monotonic", s, cases, b, at, 1)
+	}
+}
