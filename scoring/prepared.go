@@ -112,12 +112,19 @@ func (s *Scorer) NewBatch(accounts []persona.Account, signals [][]Signal) (*Batc
 	for k := range b.parts {
 		wg.Go(func() {
 			part, lo, hi := &b.parts[k], b.first[k], b.first[k+1]
-			n := 0
-			for a := lo; a < min(hi, len(signals)); a++ {
-				n += len(signals[a])
+			nSignals, nContacts := 0, 0
+			for a := lo; a < hi; a++ {
+				nContacts += len(accounts[a].Contacts)
+				if a < len(signals) {
+					nSignals += len(signals[a])
+				}
 			}
-			part.recs = make([]batchRec, 0, n)
-			part.contactStart, part.setAsideStart, part.recStart = []int32{0}, []int32{0}, []int32{0}
+			part.recs = make([]batchRec, 0, nSignals)
+			part.contacts = make([]batchContact, 0, nContacts)
+			part.slow = make([]bool, 0, hi-lo)
+			part.contactStart = make([]int32, 1, hi-lo+1)
+			part.setAsideStart = make([]int32, 1, hi-lo+1)
+			part.recStart = make([]int32, 1, hi-lo+1)
 			var p batchPrep
 			for a := lo; a < hi; a++ {
 				var sigs []Signal
