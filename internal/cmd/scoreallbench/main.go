@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/villagecx/village/ingest"
+	"github.com/villagecx/village/internal/plainloop"
 	"github.com/villagecx/village/internal/villagesim"
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
@@ -129,10 +130,10 @@ func main() {
 		}
 	}()
 
-	var pm *plainModel
-	var pb *plainBase
+	var pm *plainloop.Model
+	var pb *plainloop.Base
 	if *plain {
-		pm, pb = newPlainModel(cat, scorer.Model()), buildPlain(accts, signals, cat, scorer.Model(), at)
+		pm, pb = plainloop.NewModel(cat, scorer.Model()), plainloop.Build(accts, signals, cat, scorer.Model(), at)
 	}
 	var elapsed, best time.Duration
 	var n, nSignals, scored int
@@ -176,7 +177,7 @@ func main() {
 			elapsed = d
 		}
 		if *plain {
-			s, d := runPlain(pm, pb, *workers)
+			s, d := plainloop.Run(pm, pb, *workers)
 			if best == 0 || d < best {
 				best, got = d, s
 			}
@@ -214,7 +215,7 @@ func main() {
 			}
 		}
 		fmt.Printf("plain loop: %v on %d goroutine(s), %d signals; largest difference from Score %.2g points\n",
-			best.Round(time.Millisecond), *workers, len(pb.x), worst)
+			best.Round(time.Millisecond), *workers, len(pb.X), worst)
 		fmt.Printf("ratio: %s %.2fx the plain loop\n", strings.Fields(mode)[len(strings.Fields(mode))-1], elapsed.Seconds()/best.Seconds())
 	}
 }

@@ -1,4 +1,11 @@
-package main
+// Package plainloop is the baseline village's batch scoring is measured
+// against: the nested job of scoring.DefaultModel's shape (person ->
+// persona -> account, recency weights, shrinkage, personas not heard at the
+// prior, the veto on the evidence) written as a plain Go loop over interned
+// columns, with no explanations. internal/cmd/scoreallbench runs it beside
+// ScoreAll and ScoreBatch, and internal/cmd/duckdbbench hands the same
+// columns to DuckDB.
+package plainloop
 
 import (
 	"math"
@@ -11,34 +18,34 @@ import (
 	"github.com/villagecx/village/scoring"
 )
 
-// plainBase is a base as the plain loop reads it: every ID interned to a
+// Base is a base as the plain loop reads it: every ID interned to a
 // small integer once, signals in columns grouped by account, each already
 // checked (metric known, value in scale, not in the future, within the
 // model's maximum age, from an active contact of a known persona) and
 // normalised. Building it is not timed; it stands for a data set loaded
 // into a column store.
-type plainBase struct {
-	start    []int32   // account a's signals are [start[a], start[a+1])
-	contacts []int32   // account a has contacts[a] contacts
-	contact  []int32   // within the account: the contact's index in it
-	persona  []int8    // the contact's persona
-	metric   []int8    // the metric's index in the model
-	x        []float64 // value normalised to 0..100
-	lr       []float64 // log2 of the recency weight, -age/half-life
-	at       []int64   // time, for the canonical order of a unit's signals
+type Base struct {
+	Start    []int32   // account a's signals are [Start[a], Start[a+1])
+	Contacts []int32   // account a has Contacts[a] contacts
+	Contact  []int32   // within the account: the contact's index in it
+	Persona  []int8    // the contact's persona
+	Metric   []int8    // the metric's index in the model
+	X        []float64 // value normalised to 0..100
+	LR       []float64 // log2 of the recency weight, -age/half-life
+	At       []int64   // time, for the canonical order of a unit's signals
 }
 
-// buildPlain interns and checks the signals of accounts for m, the
+// Build interns and checks the signals of accounts for m, the
 // default model shape (no committees, no events, no soft veto, one prior).
-func buildPlain(accounts []persona.Account, signals [][]scoring.Signal, cat *persona.Catalog, m scoring.Model, at time.Time) *plainBase {
+func Build(accounts []persona.Account, signals [][]scoring.Signal, cat *persona.Catalog, m scoring.Model, at time.Time) *Base {
 	metric := map[string]int{}
 	for i, mt := range m.Metrics {
 		metric[mt.Name] = i
 	}
-	b := &plainBase{}
+	b := &Base{}
 	for ai, acct := range accounts {
-		b.start = append(b.start, int32(len(b.x)))
-		b.contacts = append(b.contacts, int32(len(acct.Contacts)))
+		b.Start = append(b.Start, int32(len(b.X)))
+		b.Contacts = append(b.Contacts, int32(len(acct.Contacts)))
 		contact := map[string]int{}
 		for ci, c := range acct.Contacts {
 			if c.ActiveAt(at) {
@@ -69,37 +76,39 @@ func buildPlain(accounts []persona.Account, signals [][]scoring.Signal, cat *per
 			} else if mt.LowerIsBetter {
 				x = 100 - x
 			}
-			b.contact = append(b.contact, int32(ci))
-			b.persona = append(b.persona, int8(p))
-			b.metric = append(b.metric, int8(mi))
-			b.x = append(b.x, x)
-			b.lr = append(b.lr, -float64(age)/float64(m.HalfLife))
-			b.at = append(b.at, s.At.UnixNano())
+			b.Contact = append(b.Contact, int32(ci))
+			b.Persona = append(b.Persona, int8(p))
+			b.Metric = append(b.Metric, int8(mi))
+			b.X = append(b.X, x)
+			b.LR = append(b.LR, -float64(age)/float64(m.HalfLife))
+			b.At = append(b.At, s.At.UnixNano())
 		}
 	}
-	b.start = append(b.start, int32(len(b.x)))
+	b.Start = append(b.Start, int32(len(b.X)))
 	return b
 }
 
-// plainModel is what the loop needs of the model, precomputed.
-type plainModel struct {
-	nP, nM                  int
-	metricWeight            []float64 // [persona*nM + metric]
-	personaWeight, effW     []float64
+// Model is what the loop needs of the model, precomputed.
+type Model struct {
+	NP, NM                  int       // personas, metrics
+	MetricWeight            []float64 // [persona*NM + metric]
+	personaWeight           []float64
+	EffW                    []float64 // each persona's share of the account score
 	group                   []int
 	groupWeight             []float64
-	veto                    []bool
-	k, prior, spread, below float64
-	zVeto                   float64
+	Veto                    []bool
+	K, Prior, Spread, Below float64 // prior strength and mean, the model's spread, the veto's threshold
+	ZVeto                   float64 // the normal quantile of the veto's level
 }
 
-func newPlainModel(cat *persona.Catalog, m scoring.Model) *plainModel {
-	pm := &plainModel{nP: cat.Len(), nM: len(m.Metrics), k: m.PriorStrength, prior: m.PriorMean, spread: m.Spread, below: m.VetoBelow}
+// NewModel precomputes what the loop needs of m over cat.
+func NewModel(cat *persona.Catalog, m scoring.Model) *Model {
+	pm := &Model{NP: cat.Len(), NM: len(m.Metrics), K: m.PriorStrength, Prior: m.PriorMean, Spread: m.Spread, Below: m.VetoBelow}
 	level := m.VetoLevel
 	if level == 0 {
 		level = scoring.DefaultVetoLevel
 	}
-	pm.zVeto = distuv.UnitNormal.Quantile(level)
+	pm.ZVeto = distuv.UnitNormal.Quantile(level)
 	pm.groupWeight = make([]float64, len(cat.Groups()))
 	for gi, g := range cat.Groups() {
 		pm.groupWeight[gi] = g.Weight
@@ -120,20 +129,20 @@ func newPlainModel(cat *persona.Catalog, m scoring.Model) *plainModel {
 		gi, _ := cat.GroupIndex(p.Group)
 		pm.group = append(pm.group, gi)
 		pm.personaWeight = append(pm.personaWeight, w)
-		pm.veto = append(pm.veto, p.Veto)
+		pm.Veto = append(pm.Veto, p.Veto)
 		groupTotal[gi] += w
 		for _, mt := range m.Metrics {
-			pm.metricWeight = append(pm.metricWeight, mt.Weight)
+			pm.MetricWeight = append(pm.MetricWeight, mt.Weight)
 		}
 	}
 	for i, w := range pm.personaWeight {
-		pm.effW = append(pm.effW, pm.groupWeight[pm.group[i]]*w/groupTotal[pm.group[i]])
+		pm.EffW = append(pm.EffW, pm.groupWeight[pm.group[i]]*w/groupTotal[pm.group[i]])
 	}
 	return pm
 }
 
-// plainScratch is one worker's scratch space.
-type plainScratch struct {
+// scratch is one worker's scratch space.
+type scratch struct {
 	slot              []int32 // contact*nM + metric -> unit + 1, 0 for none
 	top, sr, srx      []float64
 	unitP, unitM      []int32
@@ -148,29 +157,29 @@ type plainScratch struct {
 // to the prior with Kish's effective number of answers), group and account
 // (catalog weights, personas not heard at the prior), the veto on the
 // evidence. No explanation, no interval, no dropped list.
-func (pm *plainModel) score(b *plainBase, a int, s *plainScratch) float64 {
+func (pm *Model) score(b *Base, a int, s *scratch) float64 {
 	s.top, s.sr, s.srx, s.unitP, s.unitM = s.top[:0], s.sr[:0], s.srx[:0], s.unitP[:0], s.unitM[:0]
-	lo, hi := b.start[a], b.start[a+1]
-	s.slot = resize(s.slot, int(b.contacts[a])*pm.nM)
+	lo, hi := b.Start[a], b.Start[a+1]
+	s.slot = resize(s.slot, int(b.Contacts[a])*pm.NM)
 	for i := lo; i < hi; i++ {
-		j := int(b.contact[i])*pm.nM + int(b.metric[i])
+		j := int(b.Contact[i])*pm.NM + int(b.Metric[i])
 		u := int(s.slot[j]) - 1
 		if u < 0 {
 			u = len(s.top)
 			s.slot[j] = int32(u + 1)
 			s.top = append(s.top, math.Inf(-1))
 			s.sr, s.srx = append(s.sr, 0), append(s.srx, 0)
-			s.unitP, s.unitM = append(s.unitP, int32(b.persona[i])), append(s.unitM, int32(b.metric[i]))
+			s.unitP, s.unitM = append(s.unitP, int32(b.Persona[i])), append(s.unitM, int32(b.Metric[i]))
 		}
-		s.top[u] = max(s.top[u], b.lr[i])
+		s.top[u] = max(s.top[u], b.LR[i])
 	}
 	for i := lo; i < hi; i++ {
-		u := s.slot[int(b.contact[i])*pm.nM+int(b.metric[i])] - 1
-		r := math.Exp2(b.lr[i] - s.top[u])
+		u := s.slot[int(b.Contact[i])*pm.NM+int(b.Metric[i])] - 1
+		r := math.Exp2(b.LR[i] - s.top[u])
 		s.sr[u] += r
-		s.srx[u] += r * b.x[i]
+		s.srx[u] += r * b.X[i]
 	}
-	nPM := pm.nP * pm.nM
+	nPM := pm.NP * pm.NM
 	for _, sl := range []*[]float64{&s.sw, &s.swx, &s.sw2, &s.mtp} {
 		*sl = resize(*sl, nPM)
 	}
@@ -178,60 +187,60 @@ func (pm *plainModel) score(b *plainBase, a int, s *plainScratch) float64 {
 		s.mtp[j] = math.Inf(-1)
 	}
 	for u := range s.top {
-		j := int(s.unitP[u])*pm.nM + int(s.unitM[u])
+		j := int(s.unitP[u])*pm.NM + int(s.unitM[u])
 		s.mtp[j] = max(s.mtp[j], s.top[u])
 	}
 	for u := range s.top {
-		j := int(s.unitP[u])*pm.nM + int(s.unitM[u])
+		j := int(s.unitP[u])*pm.NM + int(s.unitM[u])
 		w := math.Exp2(s.top[u] - s.mtp[j])
 		s.sw[j] += w
 		s.swx[j] += w * s.srx[u] / s.sr[u]
 		s.sw2[j] += w * w
 	}
-	s.heard = resize(s.heard, pm.nP)
-	s.raw, s.theta, s.n = resize(s.raw, pm.nP), resize(s.theta, pm.nP), resize(s.n, pm.nP)
-	for p := range pm.nP {
+	s.heard = resize(s.heard, pm.NP)
+	s.raw, s.theta, s.n = resize(s.raw, pm.NP), resize(s.theta, pm.NP), resize(s.n, pm.NP)
+	for p := range pm.NP {
 		var wsum float64
-		for m := range pm.nM {
-			if s.sw[p*pm.nM+m] > 0 {
-				wsum += pm.metricWeight[p*pm.nM+m]
+		for m := range pm.NM {
+			if s.sw[p*pm.NM+m] > 0 {
+				wsum += pm.MetricWeight[p*pm.NM+m]
 			}
 		}
 		if wsum == 0 {
 			continue
 		}
 		var raw, invN float64
-		for m := range pm.nM {
-			j := p*pm.nM + m
+		for m := range pm.NM {
+			j := p*pm.NM + m
 			if s.sw[j] == 0 {
 				continue
 			}
-			wm := pm.metricWeight[j] / wsum
+			wm := pm.MetricWeight[j] / wsum
 			raw += wm * s.swx[j] / s.sw[j]
 			invN += wm * wm * s.sw2[j] / (s.sw[j] * s.sw[j])
 		}
 		raw = math.Min(math.Max(raw, 0), 100)
 		n := 1 / invN
 		s.heard[p], s.raw[p], s.n[p] = true, raw, n
-		s.theta[p] = math.Min(math.Max((n*raw+pm.k*pm.prior)/(n+pm.k), 0), 100)
+		s.theta[p] = math.Min(math.Max((n*raw+pm.K*pm.Prior)/(n+pm.K), 0), 100)
 	}
 	// Every persona with weight counts: heard at its score, not heard at the prior.
 	var score, total float64
-	for p := range pm.nP {
-		theta := pm.prior
+	for p := range pm.NP {
+		theta := pm.Prior
 		if s.heard[p] {
 			theta = s.theta[p]
 		}
-		score += pm.effW[p] * theta
-		total += pm.effW[p]
+		score += pm.EffW[p] * theta
+		total += pm.EffW[p]
 	}
 	score /= total
 	veto, sure := -1, false
-	for p := range pm.nP {
-		if !s.heard[p] || !pm.veto[p] || !(s.raw[p] < pm.below) {
+	for p := range pm.NP {
+		if !s.heard[p] || !pm.Veto[p] || !(s.raw[p] < pm.Below) {
 			continue
 		}
-		conclusive := s.raw[p]+pm.zVeto*pm.spread/math.Sqrt(s.n[p]) < pm.below
+		conclusive := s.raw[p]+pm.ZVeto*pm.Spread/math.Sqrt(s.n[p]) < pm.Below
 		if veto < 0 || (conclusive && !sure) || (conclusive == sure && s.theta[p] < s.theta[veto]) {
 			veto, sure = p, conclusive
 		}
@@ -242,11 +251,11 @@ func (pm *plainModel) score(b *plainBase, a int, s *plainScratch) float64 {
 	return math.Min(math.Max(score, 0), 100)
 }
 
-// runPlain scores every account of b with the plain loop on the given
+// Run scores every account of b with the plain loop on the given
 // number of goroutines, each a contiguous share of the accounts, and
 // returns the scores and the time it took.
-func runPlain(pm *plainModel, b *plainBase, workers int) ([]float64, time.Duration) {
-	n := len(b.start) - 1
+func Run(pm *Model, b *Base, workers int) ([]float64, time.Duration) {
+	n := len(b.Start) - 1
 	scores := make([]float64, n)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -254,7 +263,7 @@ func runPlain(pm *plainModel, b *plainBase, workers int) ([]float64, time.Durati
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &plainScratch{}
+			s := &scratch{}
 			for a := w * n / workers; a < (w+1)*n/workers; a++ {
 				scores[a] = pm.score(b, a, s)
 			}
