@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"os"
 	"slices"
 	"testing"
 
@@ -44,5 +45,32 @@ func BenchmarkSignalsCSV(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(signals))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// BenchmarkSignalsFile reads the signals CSV file named by the environment
+// variable VILLAGE_SIGNALS_CSV from disk, whole, as a user would: the Go
+// half of the comparison with pandas' read_csv on the same file
+// (testdata/pandas_read_csv.py). It is skipped when the variable is unset.
+func BenchmarkSignalsFile(b *testing.B) {
+	path := os.Getenv("VILLAGE_SIGNALS_CSV")
+	if path == "" {
+		b.Skip("VILLAGE_SIGNALS_CSV names no file")
+	}
+	for b.Loop() {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := ingest.Signals(f, ingest.CSV, path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for range r.All() {
+			n++
+		}
+		f.Close()
+		b.ReportMetric(float64(n), "rows")
 	}
 }
