@@ -18,8 +18,8 @@ import (
 // contacts are ranked by ID once; every signal's metric, contact and
 // persona are resolved to small integers and its value normalised once; the
 // signals that can never be used (unknown metric, not finite, off the
-// scale) are set aside with their reason; and the rest are held in columns
-// in the canonical order Score sorts them into. What depends on the scoring
+// scale) are set aside with their reason; and the rest are held in compact
+// records, free of pointers, in the canonical order Score sorts them into. What depends on the scoring
 // time (a signal in the future or too old, a contact not in the account
 // then, the recency weights) is decided when scoring.
 //
@@ -95,15 +95,28 @@ type batchRec struct {
 
 // NewBatch prepares accounts for scoring by s, signals[i] being the signals
 // of accounts[i] (signals may be shorter: the rest have none), on all cores.
-// The only error is more signal lists than accounts; an account that Score
+// The errors are more signal lists than accounts, and an account with more
+// than 2^31-1 signals (records are indexed by int32); an account that Score
 // would reject (a contact listed twice) is kept as it is and ScoreBatch
 // reports it as Score would.
 func (s *Scorer) NewBatch(accounts []persona.Account, signals [][]Signal) (*Batch, error) {
 	if len(signals) > len(accounts) {
 		return nil, fmt.Errorf("scoring: %d signal lists for %d accounts: %w", len(signals), len(accounts), ErrInvalidValue)
 	}
+	for a, sigs := range signals {
+		if len(sigs) > math.MaxInt32 {
+			return nil, fmt.Errorf("scoring: account %q has %d signals, more than a batch holds: %w", accounts[a].ID, len(sigs), ErrInvalidValue)
+		}
+	}
 	b := &Batch{s: s, accounts: accounts, signals: signals}
+	// Parts of at least 1,024 accounts, one a core, each small enough that
+	// its records are indexed by int32.
 	shares := min(runtime.GOMAXPROCS(0), max(len(accounts)/1024, 1))
+	total := 0
+	for _, sigs := range signals {
+		total += len(sigs)
+	}
+	shares = max(shares, total/(math.MaxInt32/2)+1)
 	b.parts = make([]batchPart, shares)
 	for k := range shares + 1 {
 		b.first = append(b.first, k*len(accounts)/shares)
@@ -299,9 +312,10 @@ func (s *Scorer) ownPersona(id persona.ID, p *int32) bool {
 
 // ScoreBatch scores every account of b at time at and yields the results in
 // order, as ScoreEach does: each *Result is lent until the next iteration,
-// nothing is allocated per account once the buffers have grown, and the
-// results are identical whatever the number of workers. b must have been
-// prepared by s (NewBatch).
+// nothing is allocated per account once the buffers have grown, the results
+// are identical whatever the number of workers, and cancelling ctx or
+// breaking off stops the workers. b must have been prepared by s
+// (NewBatch); a batch of another scorer yields (nil, ErrForeignBatch) once.
 func (s *Scorer) ScoreBatch(ctx context.Context, b *Batch, at time.Time, opts *BatchOptions) iter.Seq2[*Result, error] {
 	if b.s != s {
 		return func(yield func(*Result, error) bool) {

@@ -200,3 +200,38 @@ func TestBatchWithMonotonicTimes(t *testing.T) {
 		checkBatch(t, "monotonic", s, cases, b, at, 1)
 	}
 }
+
+// Breaking off a ScoreBatch stops it; a cancelled context ends it with the
+// context's error.
+func TestScoreBatchStopsOnBreakAndCancel(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(200, 8)
+	b := batchOf(t, s, cases)
+	n := 0
+	for range s.ScoreBatch(context.Background(), b, cases[0].At, &scoring.BatchOptions{Workers: 2}) {
+		if n++; n == 3 {
+			break
+		}
+	}
+	if n != 3 {
+		t.Errorf("broke off after %d results", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var last error
+	n = 0
+	for r, err := range s.ScoreBatch(ctx, b, cases[0].At, &scoring.BatchOptions{Workers: 2}) {
+		if n++; n == 5 {
+			cancel()
+		}
+		if err != nil {
+			if r != nil {
+				t.Error("the cancellation came with a Result")
+			}
+			last = err
+		}
+	}
+	if !errors.Is(last, context.Canceled) || n >= len(cases) {
+		t.Errorf("after cancelling: %d results, last error %v", n, last)
+	}
+}
