@@ -77,8 +77,8 @@ func FuzzModelCompileScore(f *testing.F) {
 
 // FuzzCommitteeScore scores an account whose committee (and contacts) come
 // from fuzzed JSON with the default model: it never panics, an error is
-// only a seat that cannot be applied or a duplicate contact, and a result
-// is finite and adds up.
+// only a seat that cannot be applied or a duplicate contact, a result is
+// finite and adds up, and a prepared batch gives the same result or error.
 func FuzzCommitteeScore(f *testing.F) {
 	f.Add([]byte(`{"id":"a","contacts":[{"id":"c1","persona":"procurement"}],"committee":[{"kind":"veto","persona":"procurement"}]}`))
 	f.Add([]byte(`{"id":"a","contacts":[{"id":"c1","persona":"end-user"}],"committee":[{"kind":"weight","persona":"end-user","weight":1e308},{"kind":"weight","persona":"cio","weight":1e308}]}`))
@@ -102,11 +102,22 @@ func FuzzCommitteeScore(f *testing.F) {
 				scoring.Signal{Contact: c.ID, Metric: "csat", Value: 1, At: at.Add(-2 * time.Hour)})
 		}
 		r, err := s.Score(acct, sigs, at)
+		b, berr := s.NewBatch([]persona.Account{acct}, [][]scoring.Signal{sigs})
+		if berr != nil {
+			t.Fatal(berr)
+		}
+		var fromBatch scoring.Result
+		if berr = s.ScoreBatchInto(&fromBatch, b, 0, at); (berr == nil) != (err == nil) || err != nil && berr.Error() != err.Error() {
+			t.Fatalf("the batch's error %v, Score's %v", berr, err)
+		}
 		if err != nil {
 			if !errors.Is(err, persona.ErrInvalidSeat) && !errors.Is(err, scoring.ErrDuplicateContact) {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			return
+		}
+		if d := cmp.Diff(r, fromBatch.Clone(), cmp.AllowUnexported(scoring.Result{}), cmpopts.EquateNaNs()); d != "" {
+			t.Fatalf("the batch's Result differs from Score's:\n%s", d)
 		}
 		for _, x := range []float64{r.Score, r.Low, r.High, r.Coverage, r.StdErr} {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
