@@ -30,18 +30,18 @@ import (
 	"github.com/villagecx/village/scoring"
 )
 
-// query scores every account: the plain loop's arithmetic, step by step.
+// query scores every account: the plain loop's job, step by step, as a
+// data scientist would write it. The weights are 2^lr themselves, not
+// relative to each unit's freshest signal as in village (which keeps them
+// from underflowing whatever the ages): with ages of at most a year and a
+// 90-day half-life nothing underflows here, and the ratios are the same.
 const query = `
-WITH s AS (
-  SELECT a, c, p, m, x, lr, max(lr) OVER (PARTITION BY a, c, m) AS top FROM sig
-), units AS (       -- a person's recency-weighted mean on a metric
-  SELECT a, p, m, any_value(top) AS top, sum(pow(2, lr - top) * x) / sum(pow(2, lr - top)) AS mean
-  FROM s GROUP BY a, c, p, m
-), u AS (
-  SELECT *, max(top) OVER (PARTITION BY a, p, m) AS mtp FROM units
-), pm AS (          -- a persona's units on a metric, weights relative to the freshest
-  SELECT a, p, m, sum(pow(2, top - mtp)) AS sw, sum(pow(2, top - mtp) * mean) AS swx, sum(pow(2, 2 * (top - mtp))) AS sw2
-  FROM u GROUP BY a, p, m
+WITH units AS (    -- a person's recency-weighted mean on a metric, weighted by its freshest signal
+  SELECT a, p, m, max(lr) AS top, sum(pow(2, lr) * x) / sum(pow(2, lr)) AS mean
+  FROM sig GROUP BY a, c, p, m
+), pm AS (          -- a persona's units on a metric
+  SELECT a, p, m, sum(pow(2, top)) AS sw, sum(pow(2, top) * mean) AS swx, sum(pow(2, 2 * top)) AS sw2
+  FROM units GROUP BY a, p, m
 ), pp AS (          -- a persona: metric-weighted raw mean and Kish's n
   SELECT a, p, least(greatest(sum(w * swx / sw) / sum(w), 0), 100) AS raw,
          sum(w) * sum(w) / sum(w * w * sw2 / (sw * sw)) AS n
