@@ -1,9 +1,9 @@
 // Command duckdbbench runs the job of scoreallbench's plain loop in DuckDB,
 // on the same columns, for BENCHMARKS.md: the person -> persona -> account
-// nesting of scoring.DefaultModel (recency weights relative to each unit's
-// freshest signal, Kish's effective number of answers, shrinkage to the
-// prior, personas not heard at the prior, the veto on the evidence) as one
-// SQL query, timed with 1 and 2 threads, beside the plain loop and
+// nesting of scoring.DefaultModel (recency weights, each person counted
+// once with their freshest signal's weight, Kish's effective number of
+// answers, shrinkage to the prior, personas not heard at the prior, the
+// veto on the evidence) as one SQL query, timed with 1 and 2 threads, beside the plain loop and
 // ScoreBatch in the same run. Loading the columns into DuckDB is not timed,
 // as building the plain loop's columns and preparing the batch are not.
 //
