@@ -218,6 +218,7 @@ func TestScoreBatchStopsOnBreakAndCancel(t *testing.T) {
 		t.Errorf("broke off after %d results", n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var last error
 	n = 0
 	for r, err := range s.ScoreBatch(ctx, b, cases[0].At, &scoring.BatchOptions{Workers: 2}) {
