@@ -75,7 +75,7 @@ type chunk struct {
 	n        int // how many accounts: results[:n] and errs[:n] are theirs
 	results  []Result
 	errs     []error
-	done     chan struct{}
+	done     chan struct{} // a worker puts one token in it when the chunk is scored
 }
 
 // add copies one account and its signals into the chunk.
@@ -122,15 +122,17 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 			c.errs[i] = s.ScoreInto(&c.results[i], c.accounts[i], c.signals[c.sigStart(i):c.sigEnd[i]], at)
 		}
 	}
-	return scoreChunks(ctx, opts, fill, work)
+	return scoreChunks(ctx, opts, nil, fill, work)
 }
 
 // scoreChunks runs work on chunks of accounts on opts.Workers goroutines and
 // yields their results in order. fill runs on a goroutine of its own: it
 // takes empty chunks (new or recycled) from get, fills them (sizing their
 // results with seal or size) and hands them out in order with send, which
-// reports false once the iteration has stopped.
-func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *chunk, send func(*chunk) bool), work func(*chunk)) iter.Seq2[*Result, error] {
+// reports false once the iteration has stopped. With a pool, the chunks
+// kept for reuse outlive the iteration there, their Results grown, for the
+// next iteration to take.
+func scoreChunks(ctx context.Context, opts *BatchOptions, pool *sync.Pool, fill func(get func() *chunk, send func(*chunk) bool), work func(*chunk)) iter.Seq2[*Result, error] {
 	workers := 0
 	var progress func(int)
 	if opts != nil {
@@ -155,7 +157,7 @@ func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *
 				defer wg.Done()
 				for c := range jobs {
 					work(c)
-					close(c.done)
+					c.done <- struct{}{}
 				}
 			}()
 		}
@@ -169,7 +171,12 @@ func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *
 				select {
 				case c = <-free:
 				default:
-					c = new(chunk)
+					if pool != nil {
+						c, _ = pool.Get().(*chunk)
+					}
+					if c == nil {
+						c = new(chunk)
+					}
 				}
 				c.reset()
 				return c
@@ -190,9 +197,22 @@ func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *
 			fill(get, send)
 		}()
 		// On the way out, stop the feeder and the workers and wait for them, so
-		// that nothing touches the input once the iteration has returned.
-		defer wg.Wait()
-		defer cancel()
+		// that nothing touches the input once the iteration has returned;
+		// then keep the chunks waiting for reuse in the pool.
+		defer func() {
+			cancel()
+			wg.Wait()
+			if pool != nil {
+				for {
+					select {
+					case c := <-free:
+						pool.Put(c)
+					default:
+						return
+					}
+				}
+			}
+		}()
 
 		done := 0
 		for c := range pending {
@@ -217,6 +237,9 @@ func scoreChunks(ctx context.Context, opts *BatchOptions, fill func(get func() *
 			select {
 			case free <- c:
 			default: // enough chunks are waiting to be reused
+				if pool != nil {
+					pool.Put(c)
+				}
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -234,7 +257,13 @@ func (c *chunk) reset() {
 	c.signals = c.signals[:0]
 	c.sigEnd = c.sigEnd[:0]
 	c.conEnd = c.conEnd[:0]
-	c.done = make(chan struct{})
+	if c.done == nil {
+		c.done = make(chan struct{}, 1)
+	}
+	select { // a token left by a worker whose chunk was never consumed (cancelled)
+	case <-c.done:
+	default:
+	}
 }
 
 // seal points each account at its contacts and seats, now that the buffer is final,

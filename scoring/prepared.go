@@ -36,6 +36,9 @@ type Batch struct {
 	// holds accounts first[k] to first[k+1].
 	parts []batchPart
 	first []int
+	// chunks keeps ScoreBatch's chunks, Results grown, from one call to
+	// the next.
+	chunks sync.Pool
 }
 
 // batchPart holds the prepared accounts of a Batch, or of a share of one
@@ -311,8 +314,9 @@ func (s *Scorer) ownPersona(id persona.ID, p *int32) bool {
 }
 
 // ScoreBatch scores every account of b at time at and yields the results in
-// order, as ScoreEach does: each *Result is lent until the next iteration,
-// nothing is allocated per account once the buffers have grown, the results
+// order, as ScoreEach does: each *Result is lent until the next iteration
+// (the last one until the next ScoreBatch of b), nothing is allocated per
+// account once the buffers have grown, nor per call once b has been scored, the results
 // are identical whatever the number of workers, and cancelling ctx or
 // breaking off stops the workers. b must have been prepared by s
 // (NewBatch); a batch of another scorer yields (nil, ErrForeignBatch) once.
@@ -337,7 +341,7 @@ func (s *Scorer) ScoreBatch(ctx context.Context, b *Batch, at time.Time, opts *B
 			c.errs[i] = s.scorePrepared(&c.results[i], b, c.first+i, at)
 		}
 	}
-	return scoreChunks(ctx, opts, fill, work)
+	return scoreChunks(ctx, opts, &b.chunks, fill, work)
 }
 
 // ScoreBatchInto scores account i of b into dst, as ScoreInto would score
