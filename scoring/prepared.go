@@ -202,66 +202,43 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 		}
 		part.mono = part.mono || c.Joined != c.Joined.Round(0) || c.Left != c.Left.Round(0)
 		part.contacts = append(part.contacts, bc)
+		ws.ranked[rank].active = true // tenure is checked when scoring
 	}
 	part.contactStart = append(part.contactStart, int32(len(part.contacts)))
 
-	// Resolve what does not depend on the scoring time, in the order
-	// prepare and resolve check it: the reasons before the time checks
-	// (metric, value, scale) set the signal aside; those between the time
-	// checks and the contact's tenure (identity, persona named, account,
-	// contact) are kept as before, the rest as after.
-	nRanks := uint64(len(ws.byID) + 1)
+	// Resolve what does not depend on the scoring time. prepare and resolve
+	// themselves do it, at the signal's own time (neither future nor too
+	// old) and with every contact in the account, in their order: the
+	// value's reasons set the signal aside; the identity's and the
+	// contact's are kept as before (the time is checked first), the
+	// persona's and the metric weight's as after (the tenure first).
+	nRanks := len(ws.byID) + 1
 	p.pending, p.order = p.pending[:0], p.order[:0]
 	for i := range signals {
 		sig := &signals[i]
-		mi := s.metricIndex(sig.Metric)
-		var early Reason
-		switch {
-		case mi < 0:
-			early = ReasonUnknownMetric
-		case !finite(sig.Value):
-			early = ReasonNotFinite
-		case sig.Value < s.metrics[mi].min || sig.Value > s.metrics[mi].max:
-			early = ReasonOutOfScale
-		}
-		if early != 0 {
-			part.setAside = append(part.setAside, Dropped{Signal: *sig, Reason: early})
+		rc, reason := s.prepare(sig, sig.At)
+		if reason == ReasonUnknownMetric || reason == ReasonNotFinite || reason == ReasonOutOfScale {
+			part.setAside = append(part.setAside, Dropped{Signal: *sig, Reason: reason})
 			continue
 		}
+		rc.rank = -1
+		if reason == 0 {
+			reason = s.resolve(&rc, ws, acct, sig.At)
+		}
+		var before, after Reason
+		if reason == ReasonNoIdentity || reason == ReasonUnknownPersona && sig.Persona != "" ||
+			reason == ReasonWrongAccount || reason == ReasonUnknownContact {
+			before = reason
+		} else {
+			after = reason
+		}
 		w := wallOf(sig.At)
-		br := batchRec{x: s.metrics[mi].normalise(sig.Value), atSec: w.sec, atNsec: w.nsec, idx: int32(i), metric: int32(mi), persona: -1, rank: -1}
-		switch {
-		case sig.Contact == "" && sig.Persona == "":
-			br.before = ReasonNoIdentity
-		case sig.Persona != "" && !s.ownPersona(sig.Persona, &br.persona):
-			br.before = ReasonUnknownPersona
-		case sig.Account != "" && sig.Account != acct.ID:
-			br.before = ReasonWrongAccount
-		case sig.Contact != "":
-			if br.rank = int32(s.findContact(ws, acct.Contacts, sig.Contact)); br.rank < 0 {
-				br.before = ReasonUnknownContact
-			}
-		}
-		if br.before == 0 {
-			if sig.Persona == "" && br.rank >= 0 {
-				if ws.ranked[br.rank].unmapped {
-					br.after = ReasonUnmappedContact
-				}
-				br.persona = ws.ranked[br.rank].persona
-			}
-			switch {
-			case br.after != 0:
-			case br.persona < 0:
-				br.after = ReasonUnknownPersona
-			case s.metricWeight[int(br.persona)*s.nMetrics+int(br.metric)] == 0:
-				br.after = ReasonMetricNotWeighted
-			}
-		}
-		rc := rec{sig: sig, persona: br.persona, rank: br.rank, metric: br.metric}
-		br.unit = makeKey(&rc, 0).unit
+		br := batchRec{x: rc.x, atSec: w.sec, atNsec: w.nsec,
+			idx: int32(i), metric: rc.metric, persona: rc.persona, rank: rc.rank, before: before, after: after}
 		code := dropLast // the records to drop go last, in any order
-		if br.before == 0 && br.after == 0 {
-			code = (uint64(br.persona)*nRanks+uint64(br.rank+1))*uint64(s.nMetrics) + uint64(br.metric)
+		if before == 0 && after == 0 {
+			br.unit = makeKey(&rc, 0).unit
+			code = denseCode(br.unit, nRanks, s.nMetrics)
 		}
 		p.order = append(p.order, code<<32|uint64(len(p.pending)))
 		p.pending = append(p.pending, br)
@@ -304,13 +281,6 @@ func compareByTime(a, b *Signal) int {
 		return 1
 	}
 	return compareSignals(a, b)
-}
-
-// ownPersona resolves a signal's own persona into p.
-func (s *Scorer) ownPersona(id persona.ID, p *int32) bool {
-	i, ok := s.cat.Index(id)
-	*p = int32(i)
-	return ok
 }
 
 // ScoreBatch scores every account of b at time at and yields the results in
@@ -413,7 +383,7 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 				reason = ReasonInactiveContact
 			case br.after != 0:
 				reason = br.after
-				if reason == ReasonMetricNotWeighted && br.rank >= 0 {
+				if reason == ReasonMetricNotWeighted && br.rank >= 0 { // they spoke, as resolve marks it
 					ws.ranked[br.rank].heard = true
 				}
 			}

@@ -169,10 +169,7 @@ func sortKeys(keys []recKey, recs []rec, order []uint64, scratch []recKey, nRank
 	}
 	order = order[:0]
 	for i := range keys {
-		k := keys[i].unit
-		persona, rank1, metric := k>>48, (k>>16)&0xFFFFFFFF, k&0xFFFF
-		code := (persona*uint64(nRanks)+rank1)*uint64(nMetrics) + metric
-		order = append(order, code<<32|uint64(i))
+		order = append(order, denseCode(keys[i].unit, nRanks, nMetrics)<<32|uint64(i))
 	}
 	slices.Sort(order)
 	scratch = append(scratch[:0], keys...)
@@ -192,6 +189,13 @@ func sortKeys(keys []recKey, recs []rec, order []uint64, scratch []recKey, nRank
 		lo = hi
 	}
 	return order, scratch
+}
+
+// denseCode numbers a recKey's unit densely, in the same order, with
+// nRanks contact ranks (anonymous included) and nMetrics metrics.
+func denseCode(unit uint64, nRanks, nMetrics int) uint64 {
+	persona, rank1, metric := unit>>48, (unit>>16)&0xFFFFFFFF, unit&0xFFFF
+	return (persona*uint64(nRanks)+rank1)*uint64(nMetrics) + metric
 }
 
 // compareDropped orders dropped signals canonically.
