@@ -112,8 +112,9 @@
 // input order, identically whatever the number of workers; ScoreEach does the
 // same lending one reused Result at a time, allocating nothing per account.
 // A Batch (NewBatch) prepares a whole base once, IDs resolved to integers
-// and signals in compact records in canonical order, so that ScoreBatch, at one time
-// or at many, does no string work and gives Score's Results bit for bit.
+// and signals in compact records in canonical order, so that ScoreBatch,
+// at one time or at many, does no string work and gives Score's Results
+// bit for bit.
 //
 // # Performance
 //
