@@ -224,6 +224,15 @@ func BenchmarkScoreAll(b *testing.B) {
 				}
 				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
 			})
+			b.Run(fmt.Sprintf("batch-all/accounts=%d/workers=%d", n, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.ScoreBatchAll(context.Background(), batch, base.End, &scoring.BatchOptions{Workers: workers}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "signals/s")
+			})
 		}
 	}
 }

@@ -163,8 +163,8 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 			dst.VetoAdjustment = v.theta - dst.Score
 			dst.Score = v.theta
 			vhalf := s.z * math.Sqrt(v.variance)
-			dst.Low = clamp100(math.Min(dst.Low, v.theta-vhalf))
-			dst.High = clamp100(math.Min(dst.High, v.theta+vhalf))
+			dst.Low = clamp100(min(dst.Low, v.theta-vhalf))
+			dst.High = clamp100(min(dst.High, v.theta+vhalf))
 		}
 	}
 	dst.Band = s.band(dst.Score, dst.Coverage)
@@ -193,4 +193,6 @@ func (s *Scorer) band(score, coverage float64) string {
 	return bands[0].Name
 }
 
-func clamp100(x float64) float64 { return math.Min(math.Max(x, 0), 100) }
+// clamp100 is math.Min(math.Max(x, 0), 100) with the built-in min and max,
+// which treat NaN and negative zero the same way and are inlined.
+func clamp100(x float64) float64 { return min(max(x, 0), 100) }

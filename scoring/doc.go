@@ -114,7 +114,8 @@
 // A Batch (NewBatch) prepares a whole base once, IDs resolved to integers
 // and signals in compact records in canonical order, so that ScoreBatch,
 // at one time or at many, does no string work and gives Score's Results
-// bit for bit.
+// bit for bit; ScoreBatchAll returns every Result to keep, with no
+// allocation per account and no in-order hand-off between the workers.
 //
 // # Performance
 //

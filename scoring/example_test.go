@@ -1,9 +1,11 @@
 package scoring_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -89,9 +91,12 @@ func ExampleScorer_ScoreAll() {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s %.1f %s\n", r.Account, r.Score, r.Band)
+		fmt.Printf("%s %.1f\n", r.Account, r.Score)
 	}
 	// Output:
+	// acct-1 46.2
+	// acct-2 50.0
+	// acct-0 53.8
 	// acct-0 53.8 insufficient data
 	// acct-1 46.2 insufficient data
 	// acct-2 50.0 insufficient data
@@ -137,6 +142,42 @@ func ExampleScorer_ScoreBatch() {
 	// 2026-06-01 acct-1 46.2
 	// 2027-07-01 acct-0 not scored: older than the model's max age
 	// 2027-07-01 acct-1 not scored: older than the model's max age
+}
+
+// Every Result of a prepared base, kept: here to list the accounts worst
+// first.
+func ExampleScorer_ScoreBatchAll() {
+	cat := persona.B2B()
+	scorer, err := scoring.Compile(scoring.DefaultModel(cat), cat)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	var accounts []persona.Account
+	var signals [][]scoring.Signal
+	for i, nps := range []float64{9, 3, 7} {
+		accounts = append(accounts, persona.Account{ID: fmt.Sprintf("acct-%d", i), Contacts: []persona.Contact{{ID: "u", Persona: persona.LineOfBusiness}}})
+		signals = append(signals, []scoring.Signal{{Contact: "u", Metric: "nps", Value: nps, At: at.AddDate(0, -1, 0)}})
+	}
+	batch, err := scorer.NewBatch(accounts, signals)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	results, err := scorer.ScoreBatchAll(context.Background(), batch, at, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	slices.SortFunc(results, func(a, b scoring.Result) int { return cmp.Compare(a.Score, b.Score) })
+	for _, r := range results {
+		fmt.Printf("%s %.1f\n", r.Account, r.Score)
+	}
+	// Output:
+	// acct-1 46.2
+	// acct-2 50.0
+	// acct-0 53.8
 }
 
 func ExampleScorer_NewAccumulator() {

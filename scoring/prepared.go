@@ -2,12 +2,14 @@ package scoring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -403,4 +405,128 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	}
 	s.aggregate(dst, ws, v, acct, at)
 	return nil
+}
+
+// ScoreBatchAll scores every account of b at time at and returns their
+// Results, results[i] being account i's, each the caller's to keep: what
+// ScoreBatch followed by Clone gives, without an allocation per account.
+// The Results' slices are cut from large blocks shared by neighbouring
+// Results (each slice's capacity ends where it does, so appending to one
+// never touches another); a block is freed when none of its Results is
+// referenced any more.
+//
+// The workers take chunks of accounts as they free up and write each
+// Result in its place, with no hand-off in order: on two cores the second
+// worker does nearly a whole worker's share. The results are identical
+// whatever the number of workers.
+//
+// An account Score would reject (a contact listed twice) has the Result
+// Score returns with the error; the error returned joins those errors in
+// account order (errors.Is finds ErrDuplicateContact). opts.Progress, if
+// set, is called on the caller's goroutine now and then with the number of
+// accounts scored so far, and once with b.Len() at the end. When ctx is
+// cancelled the workers stop after their current chunk and ScoreBatchAll
+// returns (nil, ctx.Err()). A batch of another scorer is ErrForeignBatch.
+func (s *Scorer) ScoreBatchAll(ctx context.Context, b *Batch, at time.Time, opts *BatchOptions) ([]Result, error) {
+	if b.s != s {
+		return nil, ErrForeignBatch
+	}
+	workers := 0
+	var progress func(int)
+	if opts != nil {
+		workers, progress = opts.Workers, opts.Progress
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	results := make([]Result, b.Len())
+	errs := make([]error, b.Len())
+	var next, done atomic.Int64
+	// scoreSome scores chunks until there are none left or ctx is
+	// cancelled; after each it calls after, if set.
+	scoreSome := func(after func()) {
+		var lent Result
+		var blocks resultBlocks
+		for ctx.Err() == nil {
+			first := int(next.Add(allChunkSize)) - allChunkSize
+			if first >= len(results) {
+				return
+			}
+			last := min(first+allChunkSize, len(results))
+			for a := first; a < last; a++ {
+				errs[a] = s.scorePrepared(&lent, b, a, at)
+				results[a] = blocks.keep(&lent)
+			}
+			done.Add(int64(last - first))
+			if after != nil {
+				after()
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(func() { scoreSome(nil) })
+	}
+	var report func()
+	if progress != nil {
+		report = func() { progress(int(done.Load())) }
+	}
+	scoreSome(report) // the caller's goroutine is a worker too
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(len(results))
+	}
+	return results, errors.Join(errs...)
+}
+
+// allChunkSize is how many accounts a worker of ScoreBatchAll takes at a
+// time: the hand-out is one atomic addition, so chunks can be small enough
+// to keep both cores busy to the end.
+const allChunkSize = 64
+
+// resultBlocks holds the blocks that kept Results' slices are cut from.
+type resultBlocks struct {
+	personas []PersonaScore
+	groups   []GroupScore
+	ids      []persona.ID
+	dropped  []Dropped
+	terms    []Term
+	seats    []persona.Seat
+}
+
+// keep returns a copy of r that owns its slices (as Clone does), cut from
+// the blocks.
+func (bl *resultBlocks) keep(r *Result) Result {
+	c := *r
+	c.scratch = nil
+	c.Personas = cut(&bl.personas, r.Personas)
+	c.Groups = cut(&bl.groups, r.Groups)
+	c.Missing = cut(&bl.ids, r.Missing)
+	c.SingleThreaded = cut(&bl.ids, r.SingleThreaded)
+	c.Dropped = cut(&bl.dropped, r.Dropped)
+	c.Terms = cut(&bl.terms, r.Terms)
+	c.Committee = cut(&bl.seats, r.Committee)
+	return c
+}
+
+// blockLen is how many elements a block of kept slices holds: a few
+// dozen Results' worth, so that a Result kept alone holds little else.
+const blockLen = 256
+
+// cut copies src to the end of *block, starting a new block when it does
+// not fit, and returns the copy, capped at its length; nil for an empty
+// src, as Clone gives.
+func cut[T any](block *[]T, src []T) []T {
+	if len(src) == 0 {
+		return nil
+	}
+	if cap(*block)-len(*block) < len(src) {
+		*block = make([]T, 0, max(len(src), blockLen))
+	}
+	start := len(*block)
+	*block = append(*block, src...)
+	return (*block)[start:len(*block):len(*block)]
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,13 @@ func checkBatch(t *testing.T, name string, s *scoring.Scorer, cases []scoringtes
 		}
 		if i != len(cases) {
 			t.Fatalf("%s, %d workers: %d results for %d accounts", name, w, i, len(cases))
+		}
+		all, err := s.ScoreBatchAll(context.Background(), b, at, &scoring.BatchOptions{Workers: w})
+		if joined := errors.Join(wantErr...); (err == nil) != (joined == nil) || err != nil && err.Error() != joined.Error() {
+			t.Fatalf("%s, %d workers: ScoreBatchAll's error %v, Score's %v", name, w, err, joined)
+		}
+		if d := cmp.Diff(want, all, cmp.AllowUnexported(scoring.Result{}), cmpopts.EquateNaNs()); d != "" {
+			t.Fatalf("%s, %d workers: ScoreBatchAll differs from Score (-Score +ScoreBatchAll):\n%.4000s", name, w, d)
 		}
 	}
 }
@@ -140,6 +148,13 @@ func TestBatchBadInput(t *testing.T) {
 	if err := other.ScoreBatchInto(&scoring.Result{}, b, 0, cases[0].At); !errors.Is(err, scoring.ErrForeignBatch) {
 		t.Errorf("ScoreBatchInto with another scorer's batch: %v", err)
 	}
+	if all, err := s.ScoreBatchAll(context.Background(), b, cases[0].At, nil); len(all) != 3 || !all[0].Scored || all[1].Scored ||
+		!errors.Is(err, scoring.ErrDuplicateContact) || !strings.Contains(err.Error(), cases[1].Account.ID) {
+		t.Errorf("ScoreBatchAll with a duplicate contact in the second account: %d results, error %v", len(all), err)
+	}
+	if all, err := other.ScoreBatchAll(context.Background(), b, cases[0].At, nil); all != nil || !errors.Is(err, scoring.ErrForeignBatch) {
+		t.Errorf("ScoreBatchAll with another scorer's batch: %d results, %v", len(all), err)
+	}
 	if _, err := s.NewBatch(nil, [][]scoring.Signal{nil}); !errors.Is(err, scoring.ErrInvalidValue) {
 		t.Errorf("more signal lists than accounts: %v", err)
 	}
@@ -149,6 +164,9 @@ func TestBatchBadInput(t *testing.T) {
 	}
 	for range s.ScoreBatch(context.Background(), empty, cases[0].At, nil) {
 		t.Error("an empty batch yielded a result")
+	}
+	if all, err := s.ScoreBatchAll(context.Background(), empty, cases[0].At, nil); len(all) != 0 || err != nil {
+		t.Errorf("ScoreBatchAll of an empty batch: %d results, %v", len(all), err)
 	}
 }
 
@@ -234,5 +252,89 @@ func TestScoreBatchStopsOnBreakAndCancel(t *testing.T) {
 	}
 	if !errors.Is(last, context.Canceled) || n >= len(cases) {
 		t.Errorf("after cancelling: %d results, last error %v", n, last)
+	}
+}
+
+// The Results ScoreBatchAll returns are the caller's: changing or appending
+// to one leaves its neighbours, cut from the same blocks, as they were.
+func TestScoreBatchAllResultsAreApart(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, fullModel(cat), cat)
+	cases := scoringtest.VillageCases(50, 3)
+	b := batchOf(t, s, cases)
+	all, err := s.ScoreBatchAll(context.Background(), b, cases[0].At, &scoring.BatchOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]scoring.Result, len(all))
+	for i := range all {
+		want[i] = all[i].Clone()
+	}
+	for i := 0; i < len(all); i += 2 {
+		r := &all[i]
+		for j := range r.Personas {
+			r.Personas[j].Score = -1
+		}
+		r.Personas = append(r.Personas, scoring.PersonaScore{Persona: "appended"})
+		r.Dropped = append(r.Dropped, scoring.Dropped{Reason: scoring.ReasonDuplicate})
+		r.Missing = append(r.Missing, "appended")
+		r.Terms = append(r.Terms, scoring.Term{Kind: scoring.TermFit})
+	}
+	for i := 1; i < len(all); i += 2 {
+		if d := cmp.Diff(want[i], all[i], cmp.AllowUnexported(scoring.Result{})); d != "" {
+			t.Fatalf("account %d changed with its neighbours:\n%.2000s", i, d)
+		}
+	}
+}
+
+// ScoreBatchAll reports progress on the caller's goroutine, never going
+// back, ending at every account; cancelling stops it with the context's
+// error and no results.
+func TestScoreBatchAllProgressAndCancel(t *testing.T) {
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(1000, 8)
+	b := batchOf(t, s, cases)
+	var seen []int
+	all, err := s.ScoreBatchAll(context.Background(), b, cases[0].At, &scoring.BatchOptions{Workers: 2,
+		Progress: func(done int) { seen = append(seen, done) }})
+	if err != nil || len(all) != len(cases) {
+		t.Fatalf("%d results, %v", len(all), err)
+	}
+	if len(seen) < 2 || !slices.IsSorted(seen) || seen[len(seen)-1] != len(cases) {
+		t.Errorf("progress %v", seen)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	all, err = s.ScoreBatchAll(ctx, b, cases[0].At, &scoring.BatchOptions{Workers: 2, Progress: func(int) {
+		calls++
+		cancel()
+	}})
+	if all != nil || !errors.Is(err, context.Canceled) || calls != 1 {
+		t.Errorf("cancelled at the first progress report: %d results, %v, %d reports", len(all), err, calls)
+	}
+	if all, err := s.ScoreBatchAll(ctx, b, cases[0].At, nil); all != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before: %d results, %v", len(all), err)
+	}
+}
+
+// Keeping every Result costs a few allocations per block of Results, not
+// one per slice of each.
+func TestScoreBatchAllAllocatesPerBlock(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	cat := persona.B2B()
+	s := mustCompile(t, scoring.DefaultModel(cat), cat)
+	cases := scoringtest.VillageCases(2000, 8)
+	b := batchOf(t, s, cases)
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, err := s.ScoreBatchAll(context.Background(), b, cases[0].At, &scoring.BatchOptions{Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if perAccount := allocs / float64(len(cases)); perAccount > 0.25 {
+		t.Errorf("ScoreBatchAll: %.2f allocations an account (%v a call), want at most 0.25", perAccount, allocs)
 	}
 }

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -57,5 +58,22 @@ func TestAgeAtIsSub(t *testing.T) {
 	later := now.Add(time.Hour)
 	if got := ageAt(later, now); got != later.Round(0).Sub(now.Round(0)) {
 		t.Errorf("with monotonic readings: %v", got)
+	}
+}
+
+// clamp100 is math.Min(math.Max(x, 0), 100) to the bit, for the values
+// where the two could differ: NaN, zeros of both signs, infinities and the
+// bounds (a NaN stays a NaN, whatever its payload).
+func TestClamp100IsMathMinMax(t *testing.T) {
+	for _, x := range []float64{math.NaN(), 0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), -1e-300, 1e-300,
+		100, math.Nextafter(100, 200), 99.5, -5, 250} {
+		want := math.Min(math.Max(x, 0), 100)
+		got := clamp100(x)
+		if math.IsNaN(want) && math.IsNaN(got) {
+			continue
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("clamp100(%v) = %v (bits %x), math gives %v (bits %x)", x, got, math.Float64bits(got), want, math.Float64bits(want))
+		}
 	}
 }

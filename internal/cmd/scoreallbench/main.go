@@ -6,13 +6,15 @@
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -stream
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -borrow
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -batch -plain
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -batch -all -plain
 //
 // Without -stream the base is generated into memory first (like a loaded
 // data set) and only the scoring is timed. With -stream each account is
 // generated as the scorer pulls it, so the timing includes generation and
 // the peak heap shows what scoring itself holds. With -batch the base is
 // prepared first (scoring.Scorer.NewBatch, timed on its own) and ScoreBatch
-// is timed, cloning each lent Result unless -borrow. Each timing is the
+// is timed, cloning each lent Result unless -borrow, or with -all
+// ScoreBatchAll, which keeps every Result. Each timing is the
 // fastest of -runs runs, the plain loop's runs taking turns with them.
 package main
 
@@ -46,12 +48,16 @@ func main() {
 	borrow := flag.Bool("borrow", false, "use ScoreEach (borrowed results) instead of ScoreAll (a Result per account)")
 	runs := flag.Int("runs", 3, "time the scoring (and the plain loop) this many times, in turn, and keep the fastest of each")
 	batch := flag.Bool("batch", false, "prepare the base as a scoring.Batch (timed apart) and time ScoreBatch")
+	all := flag.Bool("all", false, "with -batch: time ScoreBatchAll (every Result kept, in a slice) instead of ScoreBatch")
 	plain := flag.Bool("plain", false, "also run the plain-loop baseline (interned columns, no explanations) with as many goroutines, check it gives the same scores, and print the ratio")
 	dir := flag.String("dir", "", "read the base from accounts.csv, contacts.csv and signals.csv in this folder (as `village generate` writes them) instead of generating it; reading is not timed")
 	atFlag := flag.String("at", "2026-01-01", "with -dir: the scoring time, YYYY-MM-DD")
 	flag.Parse()
 	if (*plain || *dir != "" || *batch) && *stream {
 		log.Fatal("-plain, -dir and -batch need the base in memory: leave out -stream")
+	}
+	if *all && (!*batch || *borrow) {
+		log.Fatal("-all keeps every Result of a batch: it needs -batch and not -borrow")
 	}
 
 	cfg := villagesim.Config{Seed: 1, Accounts: *accounts}
@@ -156,6 +162,11 @@ func main() {
 		}
 		opts := &scoring.BatchOptions{Workers: *workers}
 		switch {
+		case *batch && *all:
+			results, err := scorer.ScoreBatchAll(context.Background(), prepared, at, opts)
+			for i := range results {
+				count(&results[i], err)
+			}
 		case *batch:
 			for r, err := range scorer.ScoreBatch(context.Background(), prepared, at, opts) {
 				if !*borrow {
@@ -191,6 +202,8 @@ func main() {
 		mode = "read from " + *dir + ", ScoreAll"
 	}
 	switch {
+	case *batch && *all:
+		mode = strings.Replace(mode, "ScoreAll", "ScoreBatchAll", 1)
 	case *batch && *borrow:
 		mode = strings.Replace(mode, "ScoreAll", "ScoreBatch", 1)
 	case *batch:
