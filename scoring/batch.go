@@ -34,7 +34,9 @@ type BatchOptions struct {
 // cancelled, ScoreAll stops promptly and yields one final (Result{}, ctx.Err()).
 // Stopping the iteration early (break) stops the workers too.
 //
-// ScoreEach is the same without allocating a Result per account.
+// ScoreEach is the same without allocating a Result per account. A base
+// held in memory is scored faster prepared once (NewBatch) and scored with
+// ScoreBatchAll, which keeps every Result, or ScoreBatch, which lends them.
 func (s *Scorer) ScoreAll(ctx context.Context, accounts iter.Seq2[persona.Account, []Signal], at time.Time, opts *BatchOptions) iter.Seq2[Result, error] {
 	return func(yield func(Result, error) bool) {
 		for r, err := range s.ScoreEach(ctx, accounts, at, opts) {

@@ -5,8 +5,8 @@
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -stream
 //	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -borrow
-//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -batch -plain
-//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 2 -batch -all -plain
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1,2 -batch -plain
+//	go run ./internal/cmd/scoreallbench -accounts 100000 -workers 1,2 -batch -all -plain
 //
 // Without -stream the base is generated into memory first (like a loaded
 // data set) and only the scoring is timed. With -stream each account is
@@ -15,7 +15,9 @@
 // prepared first (scoring.Scorer.NewBatch, timed on its own) and ScoreBatch
 // is timed, cloning each lent Result unless -borrow, or with -all
 // ScoreBatchAll, which keeps every Result. Each timing is the
-// fastest of -runs runs, the plain loop's runs taking turns with them.
+// fastest of -runs runs, the plain loop's runs taking turns with them; with
+// -workers 1,2 each run times every worker count in turn, so that the
+// scaling from one to the other is measured in one process too.
 package main
 
 import (
@@ -29,6 +31,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,7 +46,7 @@ import (
 
 func main() {
 	accounts := flag.Int("accounts", 100_000, "accounts to generate and score")
-	workers := flag.Int("workers", 1, "ScoreAll workers")
+	workersFlag := flag.String("workers", "1", "workers, or a comma-separated list of worker counts timed in turn in one process (1,2)")
 	stream := flag.Bool("stream", false, "generate accounts as they are scored instead of in advance")
 	borrow := flag.Bool("borrow", false, "use ScoreEach (borrowed results) instead of ScoreAll (a Result per account)")
 	runs := flag.Int("runs", 3, "time the scoring (and the plain loop) this many times, in turn, and keep the fastest of each")
@@ -55,6 +58,14 @@ func main() {
 	flag.Parse()
 	if (*plain || *dir != "" || *batch) && *stream {
 		log.Fatal("-plain, -dir and -batch need the base in memory: leave out -stream")
+	}
+	var workerCounts []int
+	for _, f := range strings.Split(*workersFlag, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w < 1 {
+			log.Fatalf("-workers %q: want worker counts of at least 1, separated by commas", *workersFlag)
+		}
+		workerCounts = append(workerCounts, w)
 	}
 	if *all && (!*batch || *borrow) {
 		log.Fatal("-all keeps every Result of a batch: it needs -batch and not -borrow")
@@ -141,56 +152,65 @@ func main() {
 	if *plain {
 		pm, pb = plainloop.NewModel(cat, scorer.Model()), plainloop.Build(accts, signals, cat, scorer.Model(), at)
 	}
-	var elapsed, best time.Duration
+	// Each run times the scoring (and the plain loop) at every worker count
+	// in turn, and the fastest of each is kept: the machine is noisy, and
+	// ratios within one process are what can be compared.
+	elapsed := make([]time.Duration, len(workerCounts))
+	best := make([]time.Duration, len(workerCounts))
 	var n, nSignals, scored int
 	var scores, got []float64
-	for run := range *runs { // scoring and the plain loop in turn, the fastest of each kept: the machine is noisy
-		start := time.Now()
-		n, nSignals, scored = 0, 0, 0
-		count := func(r *scoring.Result, err error) {
-			if err != nil {
-				log.Fatal(err)
-			}
-			n++
-			nSignals += r.SignalsUsed + len(r.Dropped)
-			if r.Scored {
-				scored++
-			}
-			if *plain && run == 0 {
-				scores = append(scores, map[bool]float64{true: r.Score, false: math.NaN()}[r.Scored])
-			}
-		}
-		opts := &scoring.BatchOptions{Workers: *workers}
-		switch {
-		case *batch && *all:
-			results, err := scorer.ScoreBatchAll(context.Background(), prepared, at, opts)
-			for i := range results {
-				count(&results[i], err)
-			}
-		case *batch:
-			for r, err := range scorer.ScoreBatch(context.Background(), prepared, at, opts) {
-				if !*borrow {
-					kept := r.Clone()
-					r = &kept
+	for run := range *runs {
+		for k, w := range workerCounts {
+			start := time.Now()
+			n, nSignals, scored = 0, 0, 0
+			count := func(r *scoring.Result, err error) {
+				if err != nil {
+					log.Fatal(err)
 				}
-				count(r, err)
+				n++
+				nSignals += r.SignalsUsed + len(r.Dropped)
+				if r.Scored {
+					scored++
+				}
+				if *plain && run == 0 && k == 0 {
+					scores = append(scores, map[bool]float64{true: r.Score, false: math.NaN()}[r.Scored])
+				}
 			}
-		case *borrow:
-			for r, err := range scorer.ScoreEach(context.Background(), in, at, opts) {
-				count(r, err)
+			opts := &scoring.BatchOptions{Workers: w}
+			switch {
+			case *batch && *all:
+				results, err := scorer.ScoreBatchAll(context.Background(), prepared, at, opts)
+				for i := range results {
+					count(&results[i], err)
+				}
+			case *batch:
+				for r, err := range scorer.ScoreBatch(context.Background(), prepared, at, opts) {
+					if !*borrow {
+						kept := r.Clone()
+						r = &kept
+					}
+					count(r, err)
+				}
+			case *borrow:
+				for r, err := range scorer.ScoreEach(context.Background(), in, at, opts) {
+					count(r, err)
+				}
+			default:
+				for r, err := range scorer.ScoreAll(context.Background(), in, at, opts) {
+					count(&r, err)
+				}
 			}
-		default:
-			for r, err := range scorer.ScoreAll(context.Background(), in, at, opts) {
-				count(&r, err)
+			if d := time.Since(start); elapsed[k] == 0 || d < elapsed[k] {
+				elapsed[k] = d
 			}
-		}
-		if d := time.Since(start); elapsed == 0 || d < elapsed {
-			elapsed = d
-		}
-		if *plain {
-			s, d := plainloop.Run(pm, pb, *workers)
-			if best == 0 || d < best {
-				best, got = d, s
+			if *plain {
+				s, d := plainloop.Run(pm, pb, w)
+				if best[k] == 0 || d < best[k] {
+					best[k] = d
+				}
+				if got == nil {
+					got = s
+				}
 			}
 		}
 	}
@@ -214,9 +234,12 @@ func main() {
 	if *stream {
 		mode = "streamed" + mode[len("in memory"):]
 	}
-	fmt.Printf("accounts %d (%s), signals %d, workers %d, GOMAXPROCS %d\n", n, mode, nSignals, *workers, runtime.GOMAXPROCS(0))
-	fmt.Printf("elapsed %v, %.0f signals/s, %.0f accounts/s, %d scored\n",
-		elapsed.Round(time.Millisecond), float64(nSignals)/elapsed.Seconds(), float64(n)/elapsed.Seconds(), scored)
+	engine := strings.Fields(mode)[len(strings.Fields(mode))-1]
+	fmt.Printf("accounts %d (%s), signals %d, GOMAXPROCS %d, fastest of %d runs\n", n, mode, nSignals, runtime.GOMAXPROCS(0), *runs)
+	for k, w := range workerCounts {
+		fmt.Printf("workers %d: elapsed %v, %.0f signals/s, %.0f accounts/s, %d scored\n", w,
+			elapsed[k].Round(time.Millisecond), float64(nSignals)/elapsed[k].Seconds(), float64(n)/elapsed[k].Seconds(), scored)
+	}
 	fmt.Printf("heap in use before scoring %.0f MiB, peak while scoring %.0f MiB (peak live heap %.1f MiB)\n",
 		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20), float64(peakLive.Load())/(1<<20))
 
@@ -227,9 +250,18 @@ func main() {
 				worst = max(worst, math.Abs(got[i]-scores[i]))
 			}
 		}
-		fmt.Printf("plain loop: %v on %d goroutine(s), %d signals; largest difference from Score %.2g points\n",
-			best.Round(time.Millisecond), *workers, len(pb.X), worst)
-		fmt.Printf("ratio: %s %.2fx the plain loop\n", strings.Fields(mode)[len(strings.Fields(mode))-1], elapsed.Seconds()/best.Seconds())
+		fmt.Printf("plain loop: %d signals; largest difference from Score %.2g points\n", len(pb.X), worst)
+		for k, w := range workerCounts {
+			fmt.Printf("workers %d: plain loop %v; ratio: %s %.2fx the plain loop\n", w,
+				best[k].Round(time.Millisecond), engine, elapsed[k].Seconds()/best[k].Seconds())
+		}
+	}
+	if last := len(workerCounts) - 1; last > 0 {
+		fmt.Printf("scaling from %d to %d workers: %s %.2fx", workerCounts[0], workerCounts[last], engine, elapsed[0].Seconds()/elapsed[last].Seconds())
+		if *plain {
+			fmt.Printf(", plain loop %.2fx", best[0].Seconds()/best[last].Seconds())
+		}
+		fmt.Println()
 	}
 }
 
