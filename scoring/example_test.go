@@ -91,12 +91,9 @@ func ExampleScorer_ScoreAll() {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s %.1f\n", r.Account, r.Score)
+		fmt.Printf("%s %.1f %s\n", r.Account, r.Score, r.Band)
 	}
 	// Output:
-	// acct-1 46.2
-	// acct-2 50.0
-	// acct-0 53.8
 	// acct-0 53.8 insufficient data
 	// acct-1 46.2 insufficient data
 	// acct-2 50.0 insufficient data

@@ -87,7 +87,7 @@ func (w wallTime) before(u wallTime) bool {
 // has nothing to scan in a batch's records.
 type batchRec struct {
 	x       float64 // normalised to 0..100
-	unit    uint64  // recKey's unit: persona, contact rank + 1, metric
+	unit    uint64  // unitOf: persona, contact rank + 1, metric
 	atSec   int64   // sig.At on the wall clock
 	atNsec  int32
 	idx     int32 // the signal's index in the account's signals
@@ -239,7 +239,7 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 			idx: int32(i), metric: rc.metric, persona: rc.persona, rank: rc.rank, before: before, after: after}
 		code := dropLast // the records to drop go last, in any order
 		if before == 0 && after == 0 {
-			br.unit = makeKey(&rc, 0).unit
+			br.unit = unitOf(&rc)
 			code = denseCode(br.unit, nRanks, s.nMetrics)
 		}
 		p.order = append(p.order, code<<32|uint64(len(p.pending)))
@@ -247,7 +247,7 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 	}
 	part.setAsideStart = append(part.setAsideStart, int32(len(part.setAside)))
 
-	// The canonical order of Score's keys: by unit, then oldest first, then
+	// The canonical order of Score's records: by unit, then oldest first, then
 	// the tie-breakers. Ordering by time is ordering by age at any scoring
 	// time (the age falls as the time rises, and ties on age are broken by
 	// time), so the order holds whenever the batch is scored.
@@ -268,21 +268,6 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 		part.recs = append(part.recs, p.pending[uint32(o)])
 	}
 	part.recStart = append(part.recStart, int32(len(part.recs)))
-}
-
-// compareByTime orders two signals of one unit as compareKeys does: oldest
-// first, then by value, then by every other field.
-func compareByTime(a, b *Signal) int {
-	if c := a.At.Compare(b.At); c != 0 {
-		return c
-	}
-	if a.Value != b.Value {
-		if a.Value < b.Value {
-			return -1
-		}
-		return 1
-	}
-	return compareSignals(a, b)
 }
 
 // ScoreBatch scores every account of b at time at and yields the results in
@@ -398,10 +383,9 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 		if s.halfLife > 0 {
 			lr = -float64(age) / float64(s.halfLife)
 		}
-		// The key's value only breaks ties when sorting, and the records
-		// are sorted already.
-		ws.keys = append(ws.keys, recKey{unit: br.unit, age: int64(age), idx: int32(len(ws.recs))})
-		ws.recs = append(ws.recs, rec{sig: sig, x: br.x, lr: lr, age: age, metric: br.metric, persona: br.persona, rank: br.rank})
+		// The records are in canonical order already.
+		ws.ordered = append(ws.ordered, orderedRec{unit: br.unit, age: int64(age), lr: lr, x: br.x, sig: sig,
+			rank: br.rank, metric: br.metric, persona: br.persona})
 	}
 	s.aggregate(dst, ws, v, acct, at)
 	return nil

@@ -16,13 +16,13 @@ import (
 type workspace struct {
 	means   *[]MetricMean // when set (MetricMeans), each persona's metric means are recorded here
 	recs    []rec
-	keys    []recKey
+	ordered []orderedRec    // the records resolved, to aggregate in canonical order
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
 	ranked  []rankedContact // the contact at each rank of byID
 	index   []int32         // open-addressing hash table of contact IDs: rank + 1, 0 for empty
-	sorted  []recKey        // scratch for sortKeys
-	order   []uint64        // scratch for sortKeys
+	sorted  []orderedRec    // scratch for sortRecs
+	order   []uint64        // scratch for sortRecs
 	metric  []metricAcc
 	persona []personaAcc
 	group   []groupAcc
@@ -121,7 +121,7 @@ type groupAcc struct {
 
 func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
 	w.recs = w.recs[:0]
-	w.keys = w.keys[:0]
+	w.ordered = w.ordered[:0]
 	w.units = w.units[:0]
 	w.byID = w.byID[:0]
 	w.ranked = w.ranked[:0]
@@ -229,25 +229,25 @@ func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time) error 
 			dst.Dropped = append(dst.Dropped, Dropped{Signal: *recs[i].sig, Reason: reason})
 			continue
 		}
-		ws.keys = append(ws.keys, makeKey(&recs[i], i))
+		ws.ordered = append(ws.ordered, ordered(&recs[i]))
 	}
-	ws.order, ws.sorted = sortKeys(ws.keys, recs, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
+	ws.order, ws.sorted = sortRecs(ws.ordered, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
 	s.aggregate(dst, ws, v, acct, at)
 	return nil
 }
 
-// aggregate completes dst from the records in ws, resolved and with their
-// keys in canonical order: persona by persona, then the relationship
-// events, the fit term, and the groups and the account in village v.
+// aggregate completes dst from the records in ws.ordered, resolved and in
+// canonical order: persona by persona, then the relationship events, the
+// fit term, and the groups and the account in village v.
 func (s *Scorer) aggregate(dst *Result, ws *workspace, v *village, acct *persona.Account, at time.Time) {
-	keys, recs := ws.keys, ws.recs
-	for i := 0; i < len(keys); {
-		p := recs[keys[i].idx].persona
+	recs := ws.ordered
+	for i := 0; i < len(recs); {
+		p := recs[i].persona
 		end := i + 1
-		for end < len(keys) && recs[keys[end].idx].persona == p {
+		for end < len(recs) && recs[end].persona == p {
 			end++
 		}
-		s.aggregatePersona(dst, ws, int(p), keys[i:end], recs)
+		s.aggregatePersona(dst, ws, int(p), recs[i:end])
 		i = end
 	}
 
@@ -263,35 +263,35 @@ func (s *Scorer) aggregate(dst *Result, ws *workspace, v *village, acct *persona
 	}
 }
 
-// aggregatePersona computes persona p's score from its records, given by
-// keys in canonical order.
+// aggregatePersona computes persona p's score from its records, in
+// canonical order.
 //
 // Person level: each (persona, contact, metric) unit is the recency-weighted
 // mean of its signals and counts once, with the weight of its freshest signal.
 // Persona level: the metric-weighted mean over contacts, shrunk to the prior.
-func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, keys []recKey, recs []rec) {
+func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []orderedRec) {
 	clear(ws.metric)
 	ws.units = ws.units[:0]
 	pa := &ws.persona[p]
 	lastRank := int32(math.MinInt32)
-	for i := 0; i < len(keys); {
-		u := &recs[keys[i].idx]
+	for i := 0; i < len(recs); {
+		u := &recs[i]
 		if u.rank != lastRank || u.rank < 0 {
 			pa.contacts++
 			lastRank = u.rank
 		}
 		// An anonymous signal is a unit of its own; a contact's unit runs
-		// while the key's unit does. Keys run oldest first, so the freshest
-		// signal, which weighs 1 relative to the others, is the last.
+		// while the record's unit does. Records run oldest first, so the
+		// freshest signal, which weighs 1 relative to the others, is the last.
 		end := i + 1
-		for u.rank >= 0 && end < len(keys) && keys[end].unit == keys[i].unit {
+		for u.rank >= 0 && end < len(recs) && recs[end].unit == u.unit {
 			end++
 		}
-		top := recs[keys[end-1].idx].lr
+		top := recs[end-1].lr
 		var srx, sr float64
 		for j := i; j < end; j++ {
-			rc := &recs[keys[j].idx]
-			if j > i && keys[j].age == keys[j-1].age && rc.sig.At.Equal(recs[keys[j-1].idx].sig.At) {
+			rc := &recs[j]
+			if j > i && rc.age == recs[j-1].age && rc.sig.At.Equal(recs[j-1].sig.At) {
 				dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
 				continue
 			}

@@ -105,85 +105,106 @@ func ageAt(at, t time.Time) time.Duration {
 	return at.Round(0).Sub(t.Round(0))
 }
 
-// recKey is the sort key of a resolved record, small so that sorting is cheap.
+// orderedRec is a resolved record, sorted into canonical order before it is
+// aggregated: its unit and age, which decide the order, beside its value
+// and recency weight, so that aggregation runs through one slice in order.
+//
 // Records sort canonically by persona, contact, metric, time, value and then
 // every other field of the signal, so that every sum runs in the same order
 // and the same one of two duplicates is kept whatever the order of the input.
-type recKey struct {
-	unit  uint64 // persona, contact rank + 1, metric
-	age   int64  // nanoseconds before the scoring time, saturated as time.Time.Sub does
-	value float64
-	idx   int32 // index of the record
+type orderedRec struct {
+	unit    uint64 // persona, contact rank + 1, metric (unitOf)
+	age     int64  // nanoseconds before the scoring time, saturated as time.Time.Sub does
+	lr      float64
+	x       float64
+	sig     *Signal
+	rank    int32
+	metric  int32
+	persona int32
 }
 
-func makeKey(rc *rec, idx int) recKey {
-	return recKey{
-		unit:  uint64(rc.persona)<<48 | uint64(uint32(rc.rank+1))<<16 | uint64(rc.metric),
-		age:   int64(rc.age),
-		value: rc.sig.Value,
-		idx:   int32(idx),
-	}
+// unitOf is the unit a resolved record counts in: its persona, contact
+// rank + 1 (0 for an anonymous signal) and metric in one integer, in order.
+func unitOf(rc *rec) uint64 {
+	return uint64(rc.persona)<<48 | uint64(uint32(rc.rank+1))<<16 | uint64(rc.metric)
 }
 
-// compareKeys orders keys; source, the last tie-breaker, is read from recs.
-func compareKeys(recs []rec, a, b *recKey) int {
+// ordered is rc resolved, to be sorted and aggregated.
+func ordered(rc *rec) orderedRec {
+	return orderedRec{unit: unitOf(rc), age: int64(rc.age), lr: rc.lr, x: rc.x, sig: rc.sig,
+		rank: rc.rank, metric: rc.metric, persona: rc.persona}
+}
+
+// compareRecs is the canonical order: by unit, oldest first, then by time
+// (ages saturate about 292 years out; times do not), value and every other
+// field of the signal.
+func compareRecs(a, b *orderedRec) int {
 	if a.unit != b.unit {
 		return cmp.Compare(a.unit, b.unit)
 	}
 	if a.age != b.age {
 		return cmp.Compare(b.age, a.age) // oldest first
 	}
-	if c := recs[a.idx].sig.At.Compare(recs[b.idx].sig.At); c != 0 {
-		return c // ages saturate about 292 years out; times do not
-	}
-	if a.value != b.value {
-		return cmp.Compare(a.value, b.value)
-	}
-	return compareSignals(recs[a.idx].sig, recs[b.idx].sig)
+	return compareByTime(a.sig, b.sig)
 }
 
-// keyLess is compareKeys(recs, a, b) < 0 with the common cases inline:
-// keys of different units or ages never reach the tie-breakers.
-func keyLess(recs []rec, a, b *recKey) bool {
+// recLess is compareRecs(a, b) < 0 with the common cases inline: records
+// of different units or ages never reach the tie-breakers.
+func recLess(a, b *orderedRec) bool {
 	if a.unit != b.unit {
 		return a.unit < b.unit
 	}
 	if a.age != b.age {
 		return a.age > b.age // oldest first
 	}
-	return compareKeys(recs, a, b) < 0
+	return compareByTime(a.sig, b.sig) < 0
 }
 
-// sortKeys sorts keys canonically (compareKeys), with order and scratch
-// as scratch space, grown as needed and returned for the next call. Keys
+// compareByTime orders two signals of one unit, as compareRecs does: oldest
+// first, then by value, then by every other field.
+func compareByTime(a, b *Signal) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	if a.Value != b.Value {
+		if a.Value < b.Value {
+			return -1
+		}
+		return 1
+	}
+	return compareSignals(a, b)
+}
+
+// sortRecs sorts recs canonically (compareRecs), with order and scratch as
+// scratch space, grown as needed and returned for the next call. Records
 // are first put in unit order by sorting integers, each unit's dense code
 // (persona, contact rank, metric: nRanks contact ranks and nMetrics
-// metrics) with the key's index in the low bits, with no comparison
-// function at all; then each run of one unit, a handful of keys, is sorted
-// by age and the tie-breakers. slices.SortFunc on the keys spent a quarter
-// of a scoring calling its comparison.
-func sortKeys(keys []recKey, recs []rec, order []uint64, scratch []recKey, nRanks, nMetrics int) ([]uint64, []recKey) {
-	n := len(keys)
+// metrics) with the record's index in the low bits, with no comparison
+// function at all; then each run of one unit, a handful of records, is
+// sorted by age and the tie-breakers. slices.SortFunc spent a quarter of
+// a scoring calling its comparison.
+func sortRecs(recs []orderedRec, order []uint64, scratch []orderedRec, nRanks, nMetrics int) ([]uint64, []orderedRec) {
+	n := len(recs)
 	if n < 2 {
 		return order, scratch
 	}
 	order = order[:0]
-	for i := range keys {
-		order = append(order, denseCode(keys[i].unit, nRanks, nMetrics)<<32|uint64(i))
+	for i := range recs {
+		order = append(order, denseCode(recs[i].unit, nRanks, nMetrics)<<32|uint64(i))
 	}
 	slices.Sort(order)
-	scratch = append(scratch[:0], keys...)
+	scratch = append(scratch[:0], recs...)
 	for i, o := range order {
-		keys[i] = scratch[uint32(o)]
+		recs[i] = scratch[uint32(o)]
 	}
 	for lo := 0; lo < n; {
 		hi := lo + 1
-		for hi < n && keys[hi].unit == keys[lo].unit {
+		for hi < n && recs[hi].unit == recs[lo].unit {
 			hi++
 		}
 		for i := lo + 1; i < hi; i++ {
-			for j := i; j > lo && keyLess(recs, &keys[j], &keys[j-1]); j-- {
-				keys[j], keys[j-1] = keys[j-1], keys[j]
+			for j := i; j > lo && recLess(&recs[j], &recs[j-1]); j-- {
+				recs[j], recs[j-1] = recs[j-1], recs[j]
 			}
 		}
 		lo = hi
@@ -191,7 +212,7 @@ func sortKeys(keys []recKey, recs []rec, order []uint64, scratch []recKey, nRank
 	return order, scratch
 }
 
-// denseCode numbers a recKey's unit densely, in the same order, with
+// denseCode numbers a unit (unitOf) densely, in the same order, with
 // nRanks contact ranks (anonymous included) and nMetrics metrics.
 func denseCode(unit uint64, nRanks, nMetrics int) uint64 {
 	persona, rank1, metric := unit>>48, (unit>>16)&0xFFFFFFFF, unit&0xFFFF

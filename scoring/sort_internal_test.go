@@ -8,31 +8,30 @@ import (
 	"time"
 )
 
-// sortKeys gives the order of compareKeys, the canonical order, on keys
+// sortRecs gives the order of compareRecs, the canonical order, on records
 // with many ties of unit and of age (which the tie-breakers settle), for
 // sizes around the insertion-sort and integer-sort paths.
-func TestSortKeysIsCompareKeysOrder(t *testing.T) {
+func TestSortRecsIsCompareRecsOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var order []uint64
-	var scratch []recKey
+	var scratch []orderedRec
 	for trial := range 300 {
 		n := rng.IntN(120)
 		nRanks, nMetrics := 1+rng.IntN(20), 1+rng.IntN(5)
 		sigs := make([]Signal, n)
-		recs := make([]rec, n)
-		keys := make([]recKey, n)
+		recs := make([]orderedRec, n)
 		for i := range n {
 			at := t0.Add(-time.Duration(rng.IntN(4)) * 24 * time.Hour)
 			sigs[i] = Signal{Contact: []string{"a", "b"}[rng.IntN(2)], Metric: "m", Value: float64(rng.IntN(3)), At: at, Source: []string{"", "x"}[rng.IntN(2)]}
-			recs[i] = rec{sig: &sigs[i], persona: int32(rng.IntN(3)), rank: int32(rng.IntN(nRanks) - 1), metric: int32(rng.IntN(nMetrics)), age: t0.Sub(at)}
-			keys[i] = makeKey(&recs[i], i)
+			rc := rec{sig: &sigs[i], persona: int32(rng.IntN(3)), rank: int32(rng.IntN(nRanks) - 1), metric: int32(rng.IntN(nMetrics)), age: t0.Sub(at)}
+			recs[i] = ordered(&rc)
 		}
-		want := slices.Clone(keys)
-		slices.SortFunc(want, func(a, b recKey) int { return compareKeys(recs, &a, &b) })
-		order, scratch = sortKeys(keys, recs, order, scratch, nRanks, nMetrics)
-		for i := range keys {
-			if compareKeys(recs, &keys[i], &want[i]) != 0 {
+		want := slices.Clone(recs)
+		slices.SortFunc(want, func(a, b orderedRec) int { return compareRecs(&a, &b) })
+		order, scratch = sortRecs(recs, order, scratch, nRanks, nMetrics)
+		for i := range recs {
+			if compareRecs(&recs[i], &want[i]) != 0 {
 				t.Fatalf("trial %d (n %d): position %d differs from the canonical order", trial, n, i)
 			}
 		}
