@@ -295,7 +295,10 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []orde
 				dst.Dropped = append(dst.Dropped, Dropped{Signal: *rc.sig, Reason: ReasonDuplicate})
 				continue
 			}
-			r := ws.exp2.exp2(rc.lr - top)
+			r := 1.0 // the unit's freshest signal, and most units have only it
+			if j < end-1 {
+				r = ws.exp2.exp2(rc.lr - top)
+			}
 			srx += r * rc.x
 			sr += r
 			pa.signals++
