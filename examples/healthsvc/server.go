@@ -106,19 +106,21 @@ func (s *Server) Register(ctx context.Context, accounts ...persona.Account) erro
 	return nil
 }
 
-// ScoreAndStore scores each account with its signals at time at and stores
-// the whole batch in one transaction. It returns the version of the model
-// that scored them, which is the version stored with them: the model may be
-// replaced meanwhile, so callers must not read it again.
+// ScoreAndStore scores each account with its signals at time at, on all
+// cores (a scoring.Batch), and stores the whole batch in one transaction;
+// an account that cannot be scored stores nothing and is the error. It
+// returns the version of the model that scored them, which is the version
+// stored with them: the model may be replaced meanwhile, so callers must
+// not read it again.
 func (s *Server) ScoreAndStore(ctx context.Context, accounts []persona.Account, signals [][]scoring.Signal, at time.Time) ([]scoring.Result, int, error) {
 	mv := s.scorer.Load()
-	results := make([]scoring.Result, len(accounts))
-	for i, a := range accounts {
-		r, err := mv.scorer.Score(a, signals[i], at)
-		if err != nil {
-			return nil, 0, err
-		}
-		results[i] = r
+	batch, err := mv.scorer.NewBatch(accounts, signals)
+	if err != nil {
+		return nil, 0, err
+	}
+	results, err := mv.scorer.ScoreBatchAll(ctx, batch, at, nil)
+	if err != nil {
+		return nil, 0, err
 	}
 	if err := s.store.SaveScores(ctx, results, mv.version); err != nil {
 		return nil, 0, err
