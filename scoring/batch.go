@@ -20,6 +20,18 @@ type BatchOptions struct {
 	Progress func(done int)
 }
 
+// settings returns the number of workers and the progress function that
+// opts (nil for the defaults) asks for.
+func (opts *BatchOptions) settings() (workers int, progress func(int)) {
+	if opts != nil {
+		workers, progress = opts.Workers, opts.Progress
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return workers, progress
+}
+
 // ScoreAll scores a stream of accounts, each with its signals, at time at,
 // and yields the results in input order with any per-account error (see
 // Score). Each Result is the caller's to keep. Accounts are pulled from the
@@ -135,14 +147,7 @@ func (s *Scorer) ScoreEach(ctx context.Context, accounts iter.Seq2[persona.Accou
 // kept for reuse outlive the iteration there, their Results grown, for the
 // next iteration to take.
 func scoreChunks(ctx context.Context, opts *BatchOptions, pool *sync.Pool, fill func(get func() *chunk, send func(*chunk) bool), work func(*chunk)) iter.Seq2[*Result, error] {
-	workers := 0
-	var progress func(int)
-	if opts != nil {
-		workers, progress = opts.Workers, opts.Progress
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers, progress := opts.settings()
 	return func(yield func(*Result, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 

@@ -415,14 +415,7 @@ func (s *Scorer) ScoreBatchAll(ctx context.Context, b *Batch, at time.Time, opts
 	if b.s != s {
 		return nil, ErrForeignBatch
 	}
-	workers := 0
-	var progress func(int)
-	if opts != nil {
-		workers, progress = opts.Workers, opts.Progress
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers, progress := opts.settings()
 	results := make([]Result, b.Len())
 	errs := make([]error, b.Len())
 	var next, done atomic.Int64
