@@ -18,6 +18,9 @@
 // persona.Unmapped rather than guessed, and scoring drops its signals with a
 // reason. Scoring then applies its own checks (a value off a metric's
 // scale, an unknown contact) and reports what it drops in its Result.
+// Attach puts contacts into their accounts, and GroupSignals signals with
+// theirs, in the shape scoring.Scorer.NewBatch prepares a base from; both
+// return what names no known account.
 //
 // Times are RFC 3339 or YYYY-MM-DD (midnight UTC); numbers must be finite.
 // ReadModel rejects unknown fields, so a misspelt setting in a model file

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,26 @@ func TestFromJSONLines(t *testing.T) {
 	}
 	if _, err := ingest.ContactFromJSON(`{}`, ingest.ContactOptions{}); err == nil {
 		t.Error("no catalog accepted")
+	}
+}
+
+// GroupSignals keeps every signal: each with its account, in the order
+// read, and the ones naming an unknown account, or none, apart.
+func TestGroupSignals(t *testing.T) {
+	accounts := []persona.Account{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+	in := []scoring.Signal{
+		{Account: "b", Contact: "1", Value: 1}, {Account: "a", Contact: "2", Value: 2}, {Account: "ghost", Value: 3},
+		{Account: "b", Contact: "3", Value: 4}, {Contact: "4", Value: 5},
+	}
+	byAccount, orphans := ingest.GroupSignals(accounts, slices.Values(in))
+	want := [][]scoring.Signal{{in[1]}, {in[0], in[3]}, nil}
+	if d := cmp.Diff(want, byAccount); d != "" {
+		t.Errorf("grouped (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]scoring.Signal{in[2], in[4]}, orphans); d != "" {
+		t.Errorf("orphans (-want +got):\n%s", d)
+	}
+	if byAccount, orphans := ingest.GroupSignals(nil, slices.Values(in)); len(byAccount) != 0 || len(orphans) != len(in) {
+		t.Errorf("no accounts: %d groups, %d orphans", len(byAccount), len(orphans))
 	}
 }

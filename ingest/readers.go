@@ -305,6 +305,29 @@ func ContactFromJSON(line string, opts ContactOptions) (persona.Contact, error) 
 	return c, nil
 }
 
+// GroupSignals puts each signal with its account, in the shape
+// scoring.Scorer.NewBatch takes: byAccount[i] holds the signals of
+// accounts[i], in the order read, so that a reader's rows go straight into
+// a batch (Reader.All, with no slice of every row in between). It returns
+// the signals whose Account is not among accounts, or is empty (none are
+// lost).
+func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) (byAccount [][]scoring.Signal, orphans []scoring.Signal) {
+	byID := make(map[string]int, len(accounts))
+	for i := range accounts {
+		byID[accounts[i].ID] = i
+	}
+	byAccount = make([][]scoring.Signal, len(accounts))
+	for sig := range signals {
+		i, ok := byID[sig.Account]
+		if !ok || sig.Account == "" {
+			orphans = append(orphans, sig)
+			continue
+		}
+		byAccount[i] = append(byAccount[i], sig)
+	}
+	return byAccount, orphans
+}
+
 // Attach puts each contact into its account, in the order given, and
 // returns the contacts whose account is not among accounts (none are lost).
 // Duplicate contact IDs within an account are returned too: scoring would

@@ -280,10 +280,6 @@ func readBase(dir string, cat *persona.Catalog) ([]persona.Account, [][]scoring.
 		return nil, nil, err
 	}
 	accts := ar.Collect()
-	index := map[string]int{}
-	for i, a := range accts {
-		index[a.ID] = i
-	}
 	titles, err := persona.NewTitleMapper(persona.B2BTitleRules(), cat)
 	if err != nil {
 		return nil, nil, err
@@ -307,11 +303,9 @@ func readBase(dir string, cat *persona.Catalog) ([]persona.Account, [][]scoring.
 	if err != nil {
 		return nil, nil, err
 	}
-	signals := make([][]scoring.Signal, len(accts))
-	for s := range sr.All() {
-		if i, ok := index[s.Account]; ok {
-			signals[i] = append(signals[i], s)
-		}
+	signals, orphans := ingest.GroupSignals(accts, sr.All())
+	if len(orphans) > 0 {
+		fmt.Printf("%d signal(s) of accounts not in accounts.csv: not scored\n", len(orphans))
 	}
 	for _, sum := range []ingest.Summary{ar.Summary(), cr.Summary(), sr.Summary()} {
 		fmt.Println(sum.String())
