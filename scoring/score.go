@@ -15,7 +15,6 @@ import (
 // ScoreInto allocates nothing once the Result has grown to size.
 type workspace struct {
 	means   *[]MetricMean // when set (MetricMeans), each persona's metric means are recorded here
-	recs    []rec
 	ordered []orderedRec    // the records resolved, to aggregate in canonical order
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
@@ -120,7 +119,6 @@ type groupAcc struct {
 }
 
 func (w *workspace) reset(nPersonas, nMetrics, nGroups int) {
-	w.recs = w.recs[:0]
 	w.ordered = w.ordered[:0]
 	w.units = w.units[:0]
 	w.byID = w.byID[:0]
@@ -171,19 +169,34 @@ func (s *Scorer) ScoreInto(dst *Result, acct persona.Account, signals []Signal, 
 }
 
 // score is ScoreInto with signals already dropped (by an Accumulator) added
-// to the result.
+// to the result: it checks each signal (prepare), attributes it to a
+// persona and a contact of acct (resolve) or drops it with the reason,
+// sorts what is left into canonical order and aggregates it person ->
+// persona -> group -> account into dst.
 func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at time.Time, dropped []Dropped) error {
 	ws := s.reset(dst, acct, at)
 	dst.Dropped = append(dst.Dropped, dropped...)
+	if err := s.sortContacts(ws, acct, at); err != nil {
+		return err
+	}
+	v, err := s.villageFor(dst, ws, acct, at)
+	if err != nil {
+		return err
+	}
 	for i := range signals {
 		rc, reason := s.prepare(&signals[i], at)
+		if reason == 0 {
+			reason = s.resolve(&rc, ws, acct, at)
+		}
 		if reason != 0 {
 			dst.Dropped = append(dst.Dropped, Dropped{Signal: signals[i], Reason: reason})
 			continue
 		}
-		ws.recs = append(ws.recs, rc)
+		ws.ordered = append(ws.ordered, ordered(&rc))
 	}
-	return s.finish(dst, acct, at)
+	ws.order, ws.sorted = sortRecs(ws.ordered, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
+	s.aggregate(dst, ws, v, acct, at)
+	return nil
 }
 
 // reset readies dst for a new scoring and returns its workspace.
@@ -207,33 +220,6 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 		scratch:        ws,
 	}
 	return ws
-}
-
-// finish resolves the workspace's records against the account, aggregates
-// them person -> persona -> group -> account, and completes dst. It writes
-// the resolved persona and contact into the records.
-func (s *Scorer) finish(dst *Result, acct *persona.Account, at time.Time) error {
-	ws := dst.scratch
-	recs := ws.recs
-	if err := s.sortContacts(ws, acct, at); err != nil {
-		return err
-	}
-	v, err := s.villageFor(dst, ws, acct, at)
-	if err != nil {
-		return err
-	}
-
-	// Resolve each record's persona and contact; drop what cannot be attributed.
-	for i := range recs {
-		if reason := s.resolve(&recs[i], ws, acct, at); reason != 0 {
-			dst.Dropped = append(dst.Dropped, Dropped{Signal: *recs[i].sig, Reason: reason})
-			continue
-		}
-		ws.ordered = append(ws.ordered, ordered(&recs[i]))
-	}
-	ws.order, ws.sorted = sortRecs(ws.ordered, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
-	s.aggregate(dst, ws, v, acct, at)
-	return nil
 }
 
 // aggregate completes dst from the records in ws.ordered, resolved and in

@@ -39,8 +39,8 @@ type Dropped struct {
 }
 
 // rec is a signal that passed the checks that need only the scorer and the
-// scoring time, with its normalised value and recency weight. The contact and
-// persona are resolved later, against the account.
+// scoring time (prepare), with its normalised value and recency weight; resolve
+// then attributes it to a contact and a persona of the account.
 type rec struct {
 	sig     *Signal // in the slice being scored
 	x       float64 // normalised to 0..100
