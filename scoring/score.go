@@ -14,7 +14,7 @@ import (
 // workspace is the scratch space of one scoring, kept in a Result so that
 // ScoreInto allocates nothing once the Result has grown to size.
 type workspace struct {
-	means   *[]MetricMean // when set (MetricMeans), each persona's metric means are recorded here
+	means   *[]MetricMean   // when set (MetricMeans), each persona's metric means are recorded here
 	ordered []orderedRec    // the records resolved, to aggregate in canonical order
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
