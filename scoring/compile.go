@@ -23,6 +23,9 @@ type Scorer struct {
 
 	metrics   []compiledMetric
 	metricIdx map[string]int
+	// metricNames are the metrics' names in model order, apart so that
+	// looking a signal's metric up runs through a short array of strings.
+	metricNames []string
 
 	nMetrics     int
 	metricWeight []float64 // [persona*nMetrics + metric]
@@ -129,6 +132,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		}
 		s.metrics = append(s.metrics, compiledMetric{name: m.Name, nps: m.Kind == KindNPS && model.NPSAs != NPSScale,
 			min: m.Min, max: m.Max, reversed: m.LowerIsBetter})
+		s.metricNames = append(s.metricNames, m.Name)
 	}
 
 	nP := cat.Len()
@@ -416,8 +420,8 @@ func (s *Scorer) metricIndex(name string) int {
 		}
 		return -1
 	}
-	for i := range s.metrics {
-		if s.metrics[i].name == name {
+	for i, n := range s.metricNames {
+		if n == name {
 			return i
 		}
 	}
