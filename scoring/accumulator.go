@@ -48,7 +48,8 @@ func (a *Accumulator) Len() int { return len(a.kept) + len(a.dropped) }
 
 // Add adds one signal.
 func (a *Accumulator) Add(sig Signal) {
-	if _, reason := a.s.prepare(&sig, a.at); reason != 0 {
+	now := instantOf(a.at)
+	if _, reason := a.s.prepare(&sig, &now); reason != 0 {
 		a.dropped = append(a.dropped, Dropped{Signal: sig, Reason: reason})
 		return
 	}

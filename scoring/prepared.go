@@ -218,7 +218,8 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 	p.pending, p.order = p.pending[:0], p.order[:0]
 	for i := range signals {
 		sig := &signals[i]
-		rc, reason := s.prepare(sig, sig.At)
+		own := instantOf(sig.At)
+		rc, reason := s.prepare(sig, &own)
 		if reason == ReasonUnknownMetric || reason == ReasonNotFinite || reason == ReasonOutOfScale {
 			part.setAside = append(part.setAside, Dropped{Signal: *sig, Reason: reason})
 			continue
@@ -325,11 +326,10 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	dst.Dropped = append(dst.Dropped, part.setAside[part.setAsideStart[i]:part.setAsideStart[i+1]]...)
 	// Times compare on the wall clock unless both carry monotonic readings
 	// (time.Time.After and Before): then the batch asks the times themselves.
-	wall := at == at.Round(0)
-	now := wallOf(at)
+	now := instantOf(at)
 	for _, c := range part.contacts[part.contactStart[i]:part.contactStart[i+1]] {
-		active := !now.before(c.from) && now.before(c.until)
-		if part.mono || !wall {
+		active := !now.wall.before(c.from) && now.wall.before(c.until)
+		if part.mono || now.mono {
 			active = acct.Contacts[c.index].ActiveAt(at)
 		}
 		ws.byID = append(ws.byID, c.index)
@@ -346,21 +346,19 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	for j := range recs {
 		br := &recs[j]
 		sig := &sigs[br.idx]
-		future := now.sec < br.atSec || now.sec == br.atSec && now.nsec < br.atNsec
-		if !wall {
-			future = sig.At.After(at)
-		}
 		var reason Reason
+		// ageOf, its common case written out: calling it for every
+		// signal cost 2.6% of scoring a prepared account.
 		var age time.Duration
+		var future bool
+		if ds := now.wall.sec - br.atSec; now.mono || ds <= -9e9 || ds >= 9e9 {
+			age, future = now.ageOf(&sig.At, wallTime{br.atSec, br.atNsec})
+		} else if future = now.wall.before(wallTime{br.atSec, br.atNsec}); !future {
+			age = time.Duration(ds)*time.Second + time.Duration(now.wall.nsec-br.atNsec)
+		}
 		if future {
 			reason = ReasonFuture
 		} else {
-			// ageAt, from the wall times at hand.
-			if ds := now.sec - br.atSec; ds > -9e9 && ds < 9e9 {
-				age = time.Duration(ds)*time.Second + time.Duration(now.nsec-br.atNsec)
-			} else {
-				age = ageAt(at, sig.At)
-			}
 			switch {
 			case s.maxAge > 0 && age > s.maxAge:
 				reason = ReasonExpired

@@ -183,8 +183,9 @@ func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at 
 	if err != nil {
 		return err
 	}
+	now := instantOf(at)
 	for i := range signals {
-		rc, reason := s.prepare(&signals[i], at)
+		rc, reason := s.prepare(&signals[i], &now)
 		if reason == 0 {
 			reason = s.resolve(&rc, ws, acct, at)
 		}
@@ -576,8 +577,9 @@ func (s *Scorer) findContact(ws *workspace, contacts []persona.Contact, id strin
 // mean is 0 when n is 0.
 func (s *Scorer) FlatAverage(signals []Signal, at time.Time) (mean float64, n int) {
 	var sum float64
+	now := instantOf(at)
 	for i := range signals {
-		if rc, reason := s.prepare(&signals[i], at); reason == 0 {
+		if rc, reason := s.prepare(&signals[i], &now); reason == 0 {
 			sum += rc.x
 			n++
 		}

@@ -52,8 +52,8 @@ type rec struct {
 }
 
 // prepare checks what can be checked without the account and computes the
-// normalised value and recency weight.
-func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
+// normalised value and recency weight, at the scoring time now.
+func (s *Scorer) prepare(sig *Signal, now *instant) (rec, Reason) {
 	mi := s.metricIndex(sig.Metric)
 	if mi < 0 {
 		return rec{}, ReasonUnknownMetric
@@ -64,10 +64,11 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 		return rec{}, ReasonNotFinite
 	case sig.Value < m.min || sig.Value > m.max:
 		return rec{}, ReasonOutOfScale
-	case sig.At.After(at):
+	}
+	age, future := now.ageOf(&sig.At, wallOf(sig.At))
+	if future {
 		return rec{}, ReasonFuture
 	}
-	age := ageAt(at, sig.At)
 	if s.maxAge > 0 && age > s.maxAge {
 		return rec{}, ReasonExpired
 	}
@@ -91,18 +92,41 @@ func (s *Scorer) prepare(sig *Signal, at time.Time) (rec, Reason) {
 	return rec{sig: sig, x: m.normalise(sig.Value), lr: lr, age: age, metric: int32(mi), persona: int32(p)}, 0
 }
 
-// ageAt is at.Sub(t) on the wall clock: what time.Time.Sub returns for
-// times without monotonic readings, and for times with them the wall-clock
-// difference too, so that a signal's age (and so its weight) depends on
-// when things happened, not on whether both times came from time.Now in
-// this process. Away from Duration's limits (about 292 years) it is
-// computed directly; Sub's own overflow check, a third of its cost,
-// saturates beyond them.
-func ageAt(at, t time.Time) time.Duration {
-	if ds := at.Unix() - t.Unix(); ds > -9e9 && ds < 9e9 {
-		return time.Duration(ds)*time.Second + time.Duration(at.Nanosecond()-t.Nanosecond())
+// instant is a scoring time, ready for the signals' times to be compared
+// with it: on the wall clock, as time.Time compares times unless both carry
+// monotonic clock readings (from time.Now in this process); when it carries
+// one, time.Time's own comparison decides.
+type instant struct {
+	t    time.Time
+	wall wallTime
+	mono bool // t carries a monotonic clock reading
+}
+
+func instantOf(t time.Time) instant { return instant{t: t, wall: wallOf(t), mono: t != t.Round(0)} }
+
+// ageOf returns whether t, on the wall clock at w, is after now, as
+// t.After(now.t) says, and if not, t's age: now.t.Sub(t) on the wall clock.
+// That is what Sub returns for times without monotonic readings, and for
+// times with them the wall-clock difference too, so that a signal's age
+// (and so its weight) depends on when things happened, not on whether both
+// times came from time.Now in this process. Away from Duration's limits
+// (about 292 years) the age is computed directly; Sub's own overflow
+// check, a third of its cost, saturates beyond them. t itself is read
+// only when now carries a monotonic reading or the age is beyond the
+// limits.
+func (now *instant) ageOf(t *time.Time, w wallTime) (age time.Duration, future bool) {
+	if now.mono {
+		future = t.After(now.t)
+	} else {
+		future = now.wall.before(w)
 	}
-	return at.Round(0).Sub(t.Round(0))
+	if future {
+		return 0, true
+	}
+	if ds := now.wall.sec - w.sec; ds > -9e9 && ds < 9e9 {
+		return time.Duration(ds)*time.Second + time.Duration(now.wall.nsec-w.nsec), false
+	}
+	return now.t.Round(0).Sub(t.Round(0)), false
 }
 
 // orderedRec is a resolved record, sorted into canonical order before it is

@@ -38,25 +38,49 @@ func TestSortRecsIsCompareRecsOrder(t *testing.T) {
 	}
 }
 
-// ageAt is time.Time.Sub for times without monotonic readings, at the
-// edges of Duration's range as well.
-func TestAgeAtIsSub(t *testing.T) {
+// An instant's age of a time not after it is time.Time.Sub for times
+// without monotonic readings, at the edges of Duration's range as well; a
+// time after it has no age and is said to be in the future.
+func TestInstantAgeIsSub(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 123, time.UTC)
-	for _, tt := range []time.Time{
-		at, at.Add(-time.Nanosecond), at.Add(90 * 24 * time.Hour), at.Add(-284 * 365 * 24 * time.Hour),
-		at.AddDate(-300, 0, 0), at.AddDate(300, 0, 0), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", 3600)), at.In(time.FixedZone("y", -7200)),
+	now := instantOf(at)
+	for _, u := range []time.Time{
+		at, at.Add(-time.Nanosecond), at.Add(-90 * 24 * time.Hour), at.Add(-284 * 365 * 24 * time.Hour),
+		at.AddDate(-300, 0, 0), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), at.In(time.FixedZone("y", -7200)),
+		at.Add(-time.Hour).In(time.FixedZone("x", 3600)),
 	} {
-		if got, want := ageAt(at, tt), at.Sub(tt); got != want {
-			t.Errorf("ageAt(%v, %v) = %v, Sub = %v", at, tt, got, want)
+		if age, future := now.ageOf(&u, wallOf(u)); future || age != at.Sub(u) {
+			t.Errorf("age of %v at %v = %v (future %v), Sub = %v", u, at, age, future, at.Sub(u))
+		}
+	}
+	for _, u := range []time.Time{at.Add(time.Nanosecond), at.AddDate(300, 0, 0),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", 3600))} {
+		if _, future := now.ageOf(&u, wallOf(u)); !future {
+			t.Errorf("%v is not in the future of %v", u, at)
 		}
 	}
 	// With monotonic readings on both, the wall clock decides, not the
 	// monotonic clock: the age does not depend on where the times came from.
+	wall := time.Now()
+	later := instantOf(wall.Add(time.Hour))
+	if age, _ := later.ageOf(&wall, wallOf(wall)); age != later.t.Round(0).Sub(wall.Round(0)) {
+		t.Errorf("with monotonic readings: %v", age)
+	}
+}
+
+// An instant says a time is after it exactly when time.Time.After does,
+// for times with monotonic clock readings on both, on one and on neither.
+func TestInstantAfterIsTimeAfter(t *testing.T) {
 	now := time.Now()
-	later := now.Add(time.Hour)
-	if got := ageAt(later, now); got != later.Round(0).Sub(now.Round(0)) {
-		t.Errorf("with monotonic readings: %v", got)
+	wall := now.Round(0)
+	for _, at := range []time.Time{now, wall, now.Add(time.Nanosecond), wall.Add(-time.Nanosecond)} {
+		for _, u := range []time.Time{now, wall, now.Add(time.Nanosecond), now.Add(-time.Nanosecond), wall.Add(time.Nanosecond),
+			now.AddDate(1, 0, 0), wall.AddDate(-300, 0, 0)} {
+			inst := instantOf(at)
+			if _, future := inst.ageOf(&u, wallOf(u)); future != u.After(at) {
+				t.Errorf("%v in the future of %v: %v, After says %v", u, at, future, !future)
+			}
+		}
 	}
 }
 
