@@ -226,7 +226,7 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 		}
 		rc.rank = -1
 		if reason == 0 {
-			reason = s.resolve(&rc, ws, acct, sig.At)
+			reason = s.resolve(&rc, ws, acct)
 		}
 		var before, after Reason
 		if reason == ReasonNoIdentity || reason == ReasonUnknownPersona && sig.Persona != "" ||
@@ -421,7 +421,7 @@ func (s *Scorer) ScoreBatchAll(ctx context.Context, b *Batch, at time.Time, opts
 	// cancelled; after each it calls after, if set.
 	scoreSome := func(after func()) {
 		var lent Result
-		var blocks resultBlocks
+		blocks := resultBlocks{size: blockLen}
 		for ctx.Err() == nil {
 			first := int(next.Add(allChunkSize)) - allChunkSize
 			if first >= len(results) {
@@ -464,6 +464,7 @@ const allChunkSize = 64
 
 // resultBlocks holds the blocks that kept Results' slices are cut from.
 type resultBlocks struct {
+	size     int // the elements a new block holds at least; 0: just the slice cut
 	personas []PersonaScore
 	groups   []GroupScore
 	ids      []persona.ID
@@ -472,18 +473,18 @@ type resultBlocks struct {
 	seats    []persona.Seat
 }
 
-// keep returns a copy of r that owns its slices (as Clone does), cut from
-// the blocks.
+// keep returns a copy of r that owns its slices, cut from the blocks
+// (Clone is keep with blocks of no more than each slice).
 func (bl *resultBlocks) keep(r *Result) Result {
 	c := *r
 	c.scratch = nil
-	c.Personas = cut(&bl.personas, r.Personas)
-	c.Groups = cut(&bl.groups, r.Groups)
-	c.Missing = cut(&bl.ids, r.Missing)
-	c.SingleThreaded = cut(&bl.ids, r.SingleThreaded)
-	c.Dropped = cut(&bl.dropped, r.Dropped)
-	c.Terms = cut(&bl.terms, r.Terms)
-	c.Committee = cut(&bl.seats, r.Committee)
+	c.Personas = cut(&bl.personas, bl.size, r.Personas)
+	c.Groups = cut(&bl.groups, bl.size, r.Groups)
+	c.Missing = cut(&bl.ids, bl.size, r.Missing)
+	c.SingleThreaded = cut(&bl.ids, bl.size, r.SingleThreaded)
+	c.Dropped = cut(&bl.dropped, bl.size, r.Dropped)
+	c.Terms = cut(&bl.terms, bl.size, r.Terms)
+	c.Committee = cut(&bl.seats, bl.size, r.Committee)
 	return c
 }
 
@@ -491,15 +492,15 @@ func (bl *resultBlocks) keep(r *Result) Result {
 // dozen Results' worth, so that a Result kept alone holds little else.
 const blockLen = 256
 
-// cut copies src to the end of *block, starting a new block when it does
-// not fit, and returns the copy, capped at its length; nil for an empty
+// cut copies src to the end of *block, starting a new block of at least
+// size elements when it does not fit, and returns the copy, capped at its length; nil for an empty
 // src, as Clone gives.
-func cut[T any](block *[]T, src []T) []T {
+func cut[T any](block *[]T, size int, src []T) []T {
 	if len(src) == 0 {
 		return nil
 	}
 	if cap(*block)-len(*block) < len(src) {
-		*block = make([]T, 0, max(len(src), blockLen))
+		*block = make([]T, 0, max(len(src), size))
 	}
 	start := len(*block)
 	*block = append(*block, src...)

@@ -157,16 +157,8 @@ type Result struct {
 
 // Clone returns a deep copy of r that shares nothing with it.
 func (r *Result) Clone() Result {
-	c := *r
-	c.scratch = nil
-	c.Personas = append([]PersonaScore(nil), r.Personas...)
-	c.Groups = append([]GroupScore(nil), r.Groups...)
-	c.Missing = append([]persona.ID(nil), r.Missing...)
-	c.SingleThreaded = append([]persona.ID(nil), r.SingleThreaded...)
-	c.Dropped = append([]Dropped(nil), r.Dropped...)
-	c.Terms = append([]Term(nil), r.Terms...)
-	c.Committee = append([]persona.Seat(nil), r.Committee...)
-	return c
+	var own resultBlocks // each slice copied into a block of its own size
+	return own.keep(r)
 }
 
 // Sum returns the score rebuilt from its parts: Baseline, each persona's

@@ -187,7 +187,7 @@ func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at 
 	for i := range signals {
 		rc, reason := s.prepare(&signals[i], &now)
 		if reason == 0 {
-			reason = s.resolve(&rc, ws, acct, at)
+			reason = s.resolve(&rc, ws, acct)
 		}
 		if reason != 0 {
 			dst.Dropped = append(dst.Dropped, Dropped{Signal: signals[i], Reason: reason})
@@ -480,7 +480,7 @@ func (s *Scorer) indexContacts(ws *workspace, acct *persona.Account) {
 }
 
 // resolve attributes rc to a persona and a contact of acct.
-func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account, at time.Time) Reason {
+func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account) Reason {
 	if rc.sig.Account != "" && rc.sig.Account != acct.ID {
 		return ReasonWrongAccount
 	}
