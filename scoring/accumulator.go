@@ -49,7 +49,8 @@ func (a *Accumulator) Len() int { return len(a.kept) + len(a.dropped) }
 // Add adds one signal.
 func (a *Accumulator) Add(sig Signal) {
 	now := instantOf(a.at)
-	if _, reason := a.s.prepare(&sig, &now); reason != 0 {
+	var rc rec
+	if reason := a.s.prepare(&rc, &sig, &now); reason != 0 {
 		a.dropped = append(a.dropped, Dropped{Signal: sig, Reason: reason})
 		return
 	}

@@ -3,9 +3,9 @@ package scoring
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -55,9 +55,11 @@ type Scorer struct {
 	// workspaces recycles scratch space between calls to Score, which returns
 	// a fresh Result each time and so cannot keep it there.
 	workspaces sync.Pool
-	// seed hashes contact IDs for the per-account index (findContact); it
-	// changes where an ID lands in the index, never a result.
-	seed maphash.Seed
+	// seed hashes contact IDs for the per-account index (findContact,
+	// hashString), drawn anew for each Scorer so that no set of IDs is slow
+	// for every program; it changes where an ID lands in the index, never a
+	// result.
+	seed uint64
 }
 
 type compiledMetric struct {
@@ -100,7 +102,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	add := func(field string, value any, kind error) { errs = append(errs, fieldErr(field, value, kind)) }
 
 	s := &Scorer{
-		seed:      maphash.MakeSeed(),
+		seed:      rand.Uint64(),
 		model:     cloneModel(model),
 		cat:       cat,
 		metricIdx: make(map[string]int, len(model.Metrics)),

@@ -219,7 +219,8 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 	for i := range signals {
 		sig := &signals[i]
 		own := instantOf(sig.At)
-		rc, reason := s.prepare(sig, &own)
+		var rc rec
+		reason := s.prepare(&rc, sig, &own)
 		if reason == ReasonUnknownMetric || reason == ReasonNotFinite || reason == ReasonOutOfScale {
 			part.setAside = append(part.setAside, Dropped{Signal: *sig, Reason: reason})
 			continue
@@ -240,7 +241,7 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 			idx: int32(i), metric: rc.metric, persona: rc.persona, rank: rc.rank, before: before, after: after}
 		code := dropLast // the records to drop go last, in any order
 		if before == 0 && after == 0 {
-			br.unit = unitOf(&rc)
+			br.unit = rc.unit
 			code = denseCode(br.unit, nRanks, s.nMetrics)
 		}
 		p.order = append(p.order, code<<32|uint64(len(p.pending)))
@@ -382,7 +383,7 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 			lr = -float64(age) / float64(s.halfLife)
 		}
 		// The records are in canonical order already.
-		ws.ordered = append(ws.ordered, orderedRec{unit: br.unit, age: int64(age), lr: lr, x: br.x, sig: sig,
+		ws.ordered = append(ws.ordered, rec{unit: br.unit, age: int64(age), lr: lr, x: br.x, sig: sig,
 			rank: br.rank, metric: br.metric, persona: br.persona})
 	}
 	s.aggregate(dst, ws, v, acct, at)

@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"fmt"
-	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -15,13 +14,12 @@ import (
 // ScoreInto allocates nothing once the Result has grown to size.
 type workspace struct {
 	means   *[]MetricMean   // when set (MetricMeans), each persona's metric means are recorded here
-	ordered []orderedRec    // the records resolved, to aggregate in canonical order
+	ordered []rec           // the records resolved, to aggregate in canonical order
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
 	ranked  []rankedContact // the contact at each rank of byID
-	index   []int32         // open-addressing hash table of contact IDs: rank + 1, 0 for empty
-	sorted  []orderedRec    // scratch for sortRecs
-	order   []uint64        // scratch for sortRecs
+	index   []uint64        // open-addressing hash table of contact IDs: upper half of the hash, rank + 1; 0 for empty
+	sorter  recSorter
 	metric  []metricAcc
 	persona []personaAcc
 	group   []groupAcc
@@ -184,18 +182,26 @@ func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at 
 		return err
 	}
 	now := instantOf(at)
+	// Each signal is prepared in the next free record, which is kept if
+	// the signal is used.
+	if cap(ws.ordered) < len(signals) {
+		ws.ordered = make([]rec, 0, len(signals))
+	}
+	recs, n := ws.ordered[:len(signals)], 0
 	for i := range signals {
-		rc, reason := s.prepare(&signals[i], &now)
+		rc := &recs[n]
+		reason := s.prepare(rc, &signals[i], &now)
 		if reason == 0 {
-			reason = s.resolve(&rc, ws, acct)
+			reason = s.resolve(rc, ws, acct)
 		}
 		if reason != 0 {
 			dst.Dropped = append(dst.Dropped, Dropped{Signal: signals[i], Reason: reason})
 			continue
 		}
-		ws.ordered = append(ws.ordered, ordered(&rc))
+		n++
 	}
-	ws.order, ws.sorted = sortRecs(ws.ordered, ws.order, ws.sorted, len(ws.byID)+1, s.nMetrics)
+	ws.ordered = recs[:n]
+	ws.sorter.sort(ws.ordered, len(ws.byID)+1, s.nMetrics, s.cat.Len())
 	s.aggregate(dst, ws, v, acct, at)
 	return nil
 }
@@ -256,7 +262,7 @@ func (s *Scorer) aggregate(dst *Result, ws *workspace, v *village, acct *persona
 // Person level: each (persona, contact, metric) unit is the recency-weighted
 // mean of its signals and counts once, with the weight of its freshest signal.
 // Persona level: the metric-weighted mean over contacts, shrunk to the prior.
-func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []orderedRec) {
+func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec) {
 	clear(ws.metric)
 	ws.units = ws.units[:0]
 	pa := &ws.persona[p]
@@ -461,25 +467,28 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 // indexContacts builds ws.index over the contacts ranked in ws.byID, for
 // findContact.
 func (s *Scorer) indexContacts(ws *workspace, acct *persona.Account) {
-	// The hash index of the IDs, at most half full, so that a signal finds
-	// its contact with one hash and, mostly, one string compare.
+	// The hash index of the IDs, at most a quarter full, so that a signal
+	// mostly finds its contact in the first slot; each slot holds the
+	// upper half of its ID's hash beside rank + 1, so that a string is
+	// compared only where the hashes agree.
 	size := 8
-	for size < 2*len(ws.byID) {
+	for size < 4*len(ws.byID) {
 		size *= 2
 	}
 	ws.index = resize(ws.index, size)
 	for rank, ci := range ws.byID {
-		h := maphash.String(s.seed, acct.Contacts[ci].ID)
+		h := hashString(s.seed, acct.Contacts[ci].ID)
 		for i := h & uint64(size-1); ; i = (i + 1) & uint64(size-1) {
 			if ws.index[i] == 0 {
-				ws.index[i] = int32(rank + 1)
+				ws.index[i] = h&^math.MaxUint32 | uint64(rank+1)
 				break
 			}
 		}
 	}
 }
 
-// resolve attributes rc to a persona and a contact of acct.
+// resolve attributes rc to a persona and a contact of acct, and so to its
+// unit.
 func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account) Reason {
 	if rc.sig.Account != "" && rc.sig.Account != acct.ID {
 		return ReasonWrongAccount
@@ -510,6 +519,7 @@ func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account) Reason {
 		}
 		return ReasonMetricNotWeighted
 	}
+	rc.unit = unitOf(rc)
 	return 0
 }
 
@@ -557,12 +567,13 @@ var _ AccountScorer = (*Scorer)(nil)
 // ID, or -1, through the hash index sortContacts built.
 func (s *Scorer) findContact(ws *workspace, contacts []persona.Contact, id string) int {
 	mask := uint64(len(ws.index) - 1)
-	for i := maphash.String(s.seed, id) & mask; ; i = (i + 1) & mask {
+	h := hashString(s.seed, id)
+	for i := h & mask; ; i = (i + 1) & mask {
 		slot := ws.index[i]
 		if slot == 0 {
 			return -1
 		}
-		if rank := int(slot - 1); contacts[ws.byID[rank]].ID == id {
+		if rank := int(uint32(slot) - 1); slot&^math.MaxUint32 == h&^math.MaxUint32 && contacts[ws.byID[rank]].ID == id {
 			return rank
 		}
 	}
@@ -579,7 +590,8 @@ func (s *Scorer) FlatAverage(signals []Signal, at time.Time) (mean float64, n in
 	var sum float64
 	now := instantOf(at)
 	for i := range signals {
-		if rc, reason := s.prepare(&signals[i], &now); reason == 0 {
+		var rc rec
+		if reason := s.prepare(&rc, &signals[i], &now); reason == 0 {
 			sum += rc.x
 			n++
 		}

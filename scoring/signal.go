@@ -38,48 +38,37 @@ type Dropped struct {
 	Reason Reason `json:"reason"`
 }
 
-// rec is a signal that passed the checks that need only the scorer and the
-// scoring time (prepare), with its normalised value and recency weight; resolve
-// then attributes it to a contact and a persona of the account.
-type rec struct {
-	sig     *Signal // in the slice being scored
-	x       float64 // normalised to 0..100
-	lr      float64 // log2 of the recency weight: -age/HalfLife, 0 without decay
-	age     time.Duration
-	metric  int32
-	persona int32 // persona index: the signal's own, else resolved from the contact; -1 until known
-	rank    int32 // contact's rank among the account's contacts by ID; -1 for anonymous
-}
-
-// prepare checks what can be checked without the account and computes the
-// normalised value and recency weight, at the scoring time now.
-func (s *Scorer) prepare(sig *Signal, now *instant) (rec, Reason) {
+// prepare checks what can be checked without the account and fills in rc
+// from sig at the scoring time now: the normalised value, the age and
+// recency weight, the metric and the signal's own persona (-1 if it names
+// none). rc is complete only when the reason returned is 0.
+func (s *Scorer) prepare(rc *rec, sig *Signal, now *instant) Reason {
 	mi := s.metricIndex(sig.Metric)
 	if mi < 0 {
-		return rec{}, ReasonUnknownMetric
+		return ReasonUnknownMetric
 	}
 	m := &s.metrics[mi]
 	switch {
 	case !finite(sig.Value):
-		return rec{}, ReasonNotFinite
+		return ReasonNotFinite
 	case sig.Value < m.min || sig.Value > m.max:
-		return rec{}, ReasonOutOfScale
+		return ReasonOutOfScale
 	}
 	age, future := now.ageOf(&sig.At, wallOf(sig.At))
 	if future {
-		return rec{}, ReasonFuture
+		return ReasonFuture
 	}
 	if s.maxAge > 0 && age > s.maxAge {
-		return rec{}, ReasonExpired
+		return ReasonExpired
 	}
 	if sig.Contact == "" && sig.Persona == "" {
-		return rec{}, ReasonNoIdentity
+		return ReasonNoIdentity
 	}
 	p := -1
 	if sig.Persona != "" {
 		var ok bool
 		if p, ok = s.cat.Index(sig.Persona); !ok {
-			return rec{}, ReasonUnknownPersona
+			return ReasonUnknownPersona
 		}
 	}
 	// The recency weight is kept as its logarithm: weights are only ever
@@ -89,7 +78,8 @@ func (s *Scorer) prepare(sig *Signal, now *instant) (rec, Reason) {
 	if s.halfLife > 0 {
 		lr = -float64(age) / float64(s.halfLife)
 	}
-	return rec{sig: sig, x: m.normalise(sig.Value), lr: lr, age: age, metric: int32(mi), persona: int32(p)}, 0
+	rc.sig, rc.x, rc.lr, rc.age, rc.metric, rc.persona = sig, m.normalise(sig.Value), lr, int64(age), int32(mi), int32(p)
+	return 0
 }
 
 // instant is a scoring time, ready for the signals' times to be compared
@@ -129,22 +119,24 @@ func (now *instant) ageOf(t *time.Time, w wallTime) (age time.Duration, future b
 	return now.t.Round(0).Sub(t.Round(0)), false
 }
 
-// orderedRec is a resolved record, sorted into canonical order before it is
-// aggregated: its unit and age, which decide the order, beside its value
-// and recency weight, so that aggregation runs through one slice in order.
+// rec is a signal on its way to a score: prepare checks what needs only
+// the scorer and the scoring time and fills in its normalised value, age
+// and recency weight; resolve attributes it to a persona and a contact of
+// the account and so to a unit; the records are then sorted into canonical
+// order (recSorter) and aggregated straight through, one slice in order.
 //
 // Records sort canonically by persona, contact, metric, time, value and then
 // every other field of the signal, so that every sum runs in the same order
 // and the same one of two duplicates is kept whatever the order of the input.
-type orderedRec struct {
-	unit    uint64 // persona, contact rank + 1, metric (unitOf)
-	age     int64  // nanoseconds before the scoring time, saturated as time.Time.Sub does
-	lr      float64
-	x       float64
-	sig     *Signal
-	rank    int32
+type rec struct {
+	unit    uint64  // persona, contact rank + 1, metric (unitOf), set by resolve
+	age     int64   // nanoseconds before the scoring time, saturated as time.Time.Sub does
+	lr      float64 // log2 of the recency weight: -age/HalfLife, 0 without decay
+	x       float64 // normalised to 0..100
+	sig     *Signal // in the slice being scored
+	rank    int32   // contact's rank among the account's contacts by ID; -1 for anonymous
 	metric  int32
-	persona int32
+	persona int32 // persona index: the signal's own, else resolved from the contact; -1 until known
 }
 
 // unitOf is the unit a resolved record counts in: its persona, contact
@@ -153,16 +145,10 @@ func unitOf(rc *rec) uint64 {
 	return uint64(rc.persona)<<48 | uint64(uint32(rc.rank+1))<<16 | uint64(rc.metric)
 }
 
-// ordered is rc resolved, to be sorted and aggregated.
-func ordered(rc *rec) orderedRec {
-	return orderedRec{unit: unitOf(rc), age: int64(rc.age), lr: rc.lr, x: rc.x, sig: rc.sig,
-		rank: rc.rank, metric: rc.metric, persona: rc.persona}
-}
-
 // compareRecs is the canonical order: by unit, oldest first, then by time
 // (ages saturate about 292 years out; times do not), value and every other
 // field of the signal.
-func compareRecs(a, b *orderedRec) int {
+func compareRecs(a, b *rec) int {
 	if a.unit != b.unit {
 		return cmp.Compare(a.unit, b.unit)
 	}
@@ -174,7 +160,7 @@ func compareRecs(a, b *orderedRec) int {
 
 // recLess is compareRecs(a, b) < 0 with the common cases inline: records
 // of different units or ages never reach the tie-breakers.
-func recLess(a, b *orderedRec) bool {
+func recLess(a, b *rec) bool {
 	if a.unit != b.unit {
 		return a.unit < b.unit
 	}
@@ -199,28 +185,40 @@ func compareByTime(a, b *Signal) int {
 	return compareSignals(a, b)
 }
 
-// sortRecs sorts recs canonically (compareRecs), with order and scratch as
-// scratch space, grown as needed and returned for the next call. Records
-// are first put in unit order by sorting integers, each unit's dense code
-// (persona, contact rank, metric: nRanks contact ranks and nMetrics
-// metrics) with the record's index in the low bits, with no comparison
-// function at all; then each run of one unit, a handful of records, is
-// sorted by age and the tie-breakers. slices.SortFunc spent a quarter of
-// a scoring calling its comparison.
-func sortRecs(recs []orderedRec, order []uint64, scratch []orderedRec, nRanks, nMetrics int) ([]uint64, []orderedRec) {
+// recSorter sorts resolved records into canonical order (compareRecs),
+// with scratch space kept from call to call.
+type recSorter struct {
+	counts  []int32
+	order   []uint64
+	scratch []rec
+}
+
+// sort sorts recs canonically for an account with nRanks contact ranks
+// (anonymous included), nMetrics metrics and nPersonas personas. Records
+// are first put in unit order with no comparison function at all, then
+// each run of one unit, a handful of records, is sorted by age and the
+// tie-breakers (slices.SortFunc spent a quarter of a scoring calling its
+// comparison). Unit order comes from two stable counting sorts, by contact
+// rank and metric and then by persona, when there are few of those beside
+// the records, as in most accounts; otherwise from sorting each record's
+// dense unit code (denseCode) with its index in the low bits.
+func (rs *recSorter) sort(recs []rec, nRanks, nMetrics, nPersonas int) {
 	n := len(recs)
 	if n < 2 {
-		return order, scratch
+		return
 	}
-	order = order[:0]
-	for i := range recs {
-		order = append(order, denseCode(recs[i].unit, nRanks, nMetrics)<<32|uint64(i))
+	if nRanks*nMetrics+nPersonas <= countingRatio*n {
+		rs.byCounting(recs, nRanks*nMetrics, nMetrics, nPersonas)
+	} else {
+		rs.byCodes(recs, nRanks, nMetrics)
 	}
-	slices.Sort(order)
-	scratch = append(scratch[:0], recs...)
-	for i, o := range order {
-		recs[i] = scratch[uint32(o)]
-	}
+	sortRuns(recs)
+}
+
+// sortRuns sorts each run of records of one unit in recs by age and the
+// tie-breakers (recLess), by insertion: a run is a handful of records.
+func sortRuns(recs []rec) {
+	n := len(recs)
 	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && recs[hi].unit == recs[lo].unit {
@@ -233,7 +231,61 @@ func sortRecs(recs []orderedRec, order []uint64, scratch []orderedRec, nRanks, n
 		}
 		lo = hi
 	}
-	return order, scratch
+}
+
+// countingRatio is how many buckets a record the counting sorts may walk
+// through before sorting codes is cheaper: a bucket costs a few
+// instructions, sorting fifty codes about a hundred and thirty a record.
+const countingRatio = 16
+
+// byCounting puts recs in unit order by a stable counting sort on
+// (contact rank, metric), nRankMetrics buckets, into the scratch space,
+// and a stable one on persona back into recs.
+func (rs *recSorter) byCounting(recs []rec, nRankMetrics, nMetrics, nPersonas int) {
+	counts := resize(rs.counts, max(nRankMetrics, nPersonas)+1)
+	rs.counts = counts
+	if cap(rs.scratch) < len(recs) {
+		rs.scratch = make([]rec, len(recs))
+	}
+	scratch := rs.scratch[:len(recs)]
+	for i := range recs {
+		counts[int(recs[i].rank+1)*nMetrics+int(recs[i].metric)+1]++
+	}
+	for b := 1; b < nRankMetrics; b++ {
+		counts[b] += counts[b-1]
+	}
+	for i := range recs {
+		k := int(recs[i].rank+1)*nMetrics + int(recs[i].metric)
+		scratch[counts[k]] = recs[i]
+		counts[k]++
+	}
+	clear(counts[:nPersonas+1])
+	for i := range scratch {
+		counts[scratch[i].persona+1]++
+	}
+	for b := 1; b < nPersonas; b++ {
+		counts[b] += counts[b-1]
+	}
+	for i := range scratch {
+		p := scratch[i].persona
+		recs[counts[p]] = scratch[i]
+		counts[p]++
+	}
+}
+
+// byCodes puts recs in unit order by sorting integers: each record's dense
+// unit code with its index in the low bits.
+func (rs *recSorter) byCodes(recs []rec, nRanks, nMetrics int) {
+	order := rs.order[:0]
+	for i := range recs {
+		order = append(order, denseCode(recs[i].unit, nRanks, nMetrics)<<32|uint64(i))
+	}
+	slices.Sort(order)
+	rs.order = order
+	rs.scratch = append(rs.scratch[:0], recs...)
+	for i, o := range order {
+		recs[i] = rs.scratch[uint32(o)]
+	}
 }
 
 // denseCode numbers a unit (unitOf) densely, in the same order, with

@@ -8,31 +8,37 @@ import (
 	"time"
 )
 
-// sortRecs gives the order of compareRecs, the canonical order, on records
-// with many ties of unit and of age (which the tie-breakers settle), for
-// sizes around the insertion-sort and integer-sort paths.
-func TestSortRecsIsCompareRecsOrder(t *testing.T) {
+// recSorter gives the order of compareRecs, the canonical order, on
+// records with many ties of unit and of age (which the tie-breakers
+// settle), by counting and by sorting codes, and sort chooses between them.
+func TestRecSorterIsCompareRecsOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var order []uint64
-	var scratch []orderedRec
+	var rs recSorter
 	for trial := range 300 {
 		n := rng.IntN(120)
-		nRanks, nMetrics := 1+rng.IntN(20), 1+rng.IntN(5)
+		nRanks, nMetrics, nPersonas := 1+rng.IntN(20), 1+rng.IntN(5), 1+rng.IntN(12)
 		sigs := make([]Signal, n)
-		recs := make([]orderedRec, n)
+		recs := make([]rec, n)
 		for i := range n {
 			at := t0.Add(-time.Duration(rng.IntN(4)) * 24 * time.Hour)
 			sigs[i] = Signal{Contact: []string{"a", "b"}[rng.IntN(2)], Metric: "m", Value: float64(rng.IntN(3)), At: at, Source: []string{"", "x"}[rng.IntN(2)]}
-			rc := rec{sig: &sigs[i], persona: int32(rng.IntN(3)), rank: int32(rng.IntN(nRanks) - 1), metric: int32(rng.IntN(nMetrics)), age: t0.Sub(at)}
-			recs[i] = ordered(&rc)
+			recs[i] = rec{sig: &sigs[i], persona: int32(rng.IntN(nPersonas)), rank: int32(rng.IntN(nRanks) - 1), metric: int32(rng.IntN(nMetrics)), age: int64(t0.Sub(at))}
+			recs[i].unit = unitOf(&recs[i])
 		}
 		want := slices.Clone(recs)
-		slices.SortFunc(want, func(a, b orderedRec) int { return compareRecs(&a, &b) })
-		order, scratch = sortRecs(recs, order, scratch, nRanks, nMetrics)
-		for i := range recs {
-			if compareRecs(&recs[i], &want[i]) != 0 {
-				t.Fatalf("trial %d (n %d): position %d differs from the canonical order", trial, n, i)
+		slices.SortFunc(want, func(a, b rec) int { return compareRecs(&a, &b) })
+		for name, sort := range map[string]func([]rec){
+			"counting": func(r []rec) { rs.byCounting(r, nRanks*nMetrics, nMetrics, nPersonas); sortRuns(r) },
+			"codes":    func(r []rec) { rs.byCodes(r, nRanks, nMetrics); sortRuns(r) },
+			"sort":     func(r []rec) { rs.sort(r, nRanks, nMetrics, nPersonas) },
+		} {
+			got := slices.Clone(recs)
+			sort(got)
+			for i := range got {
+				if compareRecs(&got[i], &want[i]) != 0 {
+					t.Fatalf("trial %d (n %d), %s: position %d differs from the canonical order", trial, n, name, i)
+				}
 			}
 		}
 	}
