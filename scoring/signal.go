@@ -158,18 +158,6 @@ func compareRecs(a, b *rec) int {
 	return compareByTime(a.sig, b.sig)
 }
 
-// recLess is compareRecs(a, b) < 0 with the common cases inline: records
-// of different units or ages never reach the tie-breakers.
-func recLess(a, b *rec) bool {
-	if a.unit != b.unit {
-		return a.unit < b.unit
-	}
-	if a.age != b.age {
-		return a.age > b.age // oldest first
-	}
-	return compareByTime(a.sig, b.sig) < 0
-}
-
 // compareByTime orders two signals of one unit, as compareRecs does: oldest
 // first, then by value, then by every other field.
 func compareByTime(a, b *Signal) int {
@@ -216,21 +204,34 @@ func (rs *recSorter) sort(recs []rec, nRanks, nMetrics, nPersonas int) {
 }
 
 // sortRuns sorts each run of records of one unit in recs by age and the
-// tie-breakers (recLess), by insertion: a run is a handful of records.
+// tie-breakers, by insertion: a run is a handful of records, and mostly in
+// order already.
 func sortRuns(recs []rec) {
-	n := len(recs)
-	for lo := 0; lo < n; {
-		hi := lo + 1
-		for hi < n && recs[hi].unit == recs[lo].unit {
-			hi++
+	lo := 0 // where the current run starts
+	for i := 1; i < len(recs); i++ {
+		if recs[i].unit != recs[i-1].unit {
+			lo = i
+			continue
 		}
-		for i := lo + 1; i < hi; i++ {
-			for j := i; j > lo && recLess(&recs[j], &recs[j-1]); j-- {
-				recs[j], recs[j-1] = recs[j-1], recs[j]
-			}
+		if !olderFirst(&recs[i], &recs[i-1]) {
+			continue
 		}
-		lo = hi
+		r := recs[i]
+		j := i
+		for ; j > lo && olderFirst(&r, &recs[j-1]); j-- {
+			recs[j] = recs[j-1]
+		}
+		recs[j] = r
 	}
+}
+
+// olderFirst reports whether a goes before b, records of one unit, in the
+// canonical order: oldest first, then by the tie-breakers (compareByTime).
+func olderFirst(a, b *rec) bool {
+	if a.age != b.age {
+		return a.age > b.age
+	}
+	return compareByTime(a.sig, b.sig) < 0
 }
 
 // countingRatio is how many buckets a record the counting sorts may walk
