@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -17,6 +16,7 @@ type workspace struct {
 	ordered []rec           // the records resolved, to aggregate in canonical order
 	units   []unit          // the person-level units of the persona being aggregated
 	byID    []int32         // account contact indices sorted by contact ID
+	keys    []contactKey    // scratch for sortByID, in the order of byID
 	ranked  []rankedContact // the contact at each rank of byID
 	index   []uint64        // open-addressing hash table of contact IDs: upper half of the hash, rank + 1; 0 for empty
 	sorter  recSorter
@@ -443,19 +443,20 @@ func (s *Scorer) metricPosterior(p, m int, ma *metricAcc) (mean, variance float6
 // and ws.ranked with what the scoring needs to know of each; it rejects a
 // duplicate ID.
 func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time) error {
-	for i := range acct.Contacts {
-		ws.byID = append(ws.byID, int32(i))
-	}
-	slices.SortFunc(ws.byID, func(a, b int32) int {
-		return strings.Compare(acct.Contacts[a].ID, acct.Contacts[b].ID)
-	})
+	sortByID(ws, acct.Contacts)
+	var lastPersona persona.ID // contacts of one persona often come together
+	p := -1
 	for i, ci := range ws.byID {
-		if i > 0 && acct.Contacts[ci].ID == acct.Contacts[ws.byID[i-1]].ID {
+		if i > 0 && ws.keys[i].hi == ws.keys[i-1].hi && ws.keys[i].lo == ws.keys[i-1].lo &&
+			acct.Contacts[ci].ID == acct.Contacts[ws.byID[i-1]].ID {
 			return fmt.Errorf("scoring: account %q: contact %q: %w", acct.ID, acct.Contacts[ci].ID, ErrDuplicateContact)
 		}
-		p, ok := s.cat.Index(acct.Contacts[ci].Persona)
-		if !ok {
-			p = -1
+		if id := acct.Contacts[ci].Persona; i == 0 || id != lastPersona {
+			var ok bool
+			if p, ok = s.cat.Index(id); !ok {
+				p = -1
+			}
+			lastPersona = id
 		}
 		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at),
 			unmapped: acct.Contacts[ci].Persona == persona.Unmapped})

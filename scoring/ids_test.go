@@ -2,7 +2,10 @@ package scoring
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/villagecx/village/persona"
 )
 
 // hashString reads every byte: changing any one byte of a string of any
@@ -55,6 +58,43 @@ func TestHashStringSpreads(t *testing.T) {
 		}
 		if moved < n-1 {
 			t.Errorf("%s: another seed moves only %d of %d IDs", format, moved, n)
+		}
+	}
+}
+
+// sortByID puts contacts in the order of strings.Compare on their IDs, for
+// IDs sharing long prefixes, IDs that are prefixes of others, zero bytes
+// and empty IDs, by insertion and by sorting (more than insertionMax).
+func TestSortByIDIsStringOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	parts := []string{"", "a", "acct-00042-", "end-user-", "\x00", "\xff", "7", "cio", "zz-0123456789abcdef"}
+	var ws workspace
+	for trial := range 500 {
+		n := rng.IntN(3 * insertionMax)
+		contacts := make([]persona.Contact, n)
+		prefix := parts[rng.IntN(len(parts))]
+		for i := range contacts {
+			id := prefix
+			for range rng.IntN(4) {
+				id += parts[rng.IntN(len(parts))]
+			}
+			contacts[i].ID = id
+		}
+		sortByID(&ws, contacts)
+		if len(ws.byID) != n {
+			t.Fatalf("trial %d: %d indices for %d contacts", trial, len(ws.byID), n)
+		}
+		for i := 1; i < n; i++ {
+			if a, b := contacts[ws.byID[i-1]].ID, contacts[ws.byID[i]].ID; a > b {
+				t.Fatalf("trial %d (%d contacts): %q before %q", trial, n, a, b)
+			}
+		}
+		seen := make([]bool, n)
+		for _, i := range ws.byID {
+			if seen[i] {
+				t.Fatalf("trial %d: index %d twice", trial, i)
+			}
+			seen[i] = true
 		}
 	}
 }

@@ -1,0 +1,153 @@
+package scoring
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/villagecx/village/persona"
+)
+
+// contactKey is a contact's place in the order of IDs: the 16 bytes of its
+// ID after the prefix all the account's IDs share, big-endian and padded
+// with zeros, so that most comparisons are of integers (strings.Compare
+// spent a fifth of a villagesim account's scoring on IDs such as
+// "acct-00042-end-user-7"). Integers in order are IDs in order; where they
+// tie, the IDs themselves decide.
+type contactKey struct {
+	hi, lo uint64
+	index  int32 // in the account's contacts
+}
+
+// sortByID sets ws.byID to the indices of contacts in the order of their IDs
+// (strings.Compare), with ws.keys as scratch space.
+func sortByID(ws *workspace, contacts []persona.Contact) {
+	ws.byID = ws.byID[:0]
+	if len(contacts) == 0 {
+		return
+	}
+	shared := len(contacts[0].ID)
+	for i := 1; i < len(contacts) && shared > 0; i++ {
+		shared = commonPrefix(contacts[0].ID[:shared], contacts[i].ID)
+	}
+	keys := ws.keys[:0]
+	for i := range contacts {
+		rest := contacts[i].ID[shared:]
+		keys = append(keys, contactKey{hi: be64(rest), lo: be64(rest[min(8, len(rest)):]), index: int32(i)})
+	}
+	if len(keys) <= insertionMax {
+		// Insertion, comparing inline: contacts are few and often listed
+		// in order already.
+		for i := 1; i < len(keys); i++ {
+			k := keys[i]
+			j := i
+			for ; j > 0; j-- {
+				prev := &keys[j-1]
+				if prev.hi < k.hi || prev.hi == k.hi && (prev.lo < k.lo ||
+					prev.lo == k.lo && compareContactKeys(*prev, k, contacts) <= 0) {
+					break
+				}
+				keys[j] = *prev
+			}
+			keys[j] = k
+		}
+	} else {
+		slices.SortFunc(keys, func(a, b contactKey) int { return compareContactKeys(a, b, contacts) })
+	}
+	for _, k := range keys {
+		ws.byID = append(ws.byID, k.index)
+	}
+	ws.keys = keys
+}
+
+// insertionMax is the most contacts sortByID sorts by insertion.
+const insertionMax = 32
+
+// compareContactKeys orders the contacts of keys a and b by ID.
+func compareContactKeys(a, b contactKey, contacts []persona.Contact) int {
+	if a.hi != b.hi {
+		return cmp.Compare(a.hi, b.hi)
+	}
+	if a.lo != b.lo {
+		return cmp.Compare(a.lo, b.lo)
+	}
+	return strings.Compare(contacts[a.index].ID, contacts[b.index].ID)
+}
+
+// commonPrefix returns the length of the longest prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := le64(a[i:]) ^ le64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)/8
+		}
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// be64 reads the first 8 bytes of s as a big-endian word, padded with zero
+// bytes if s is shorter.
+func be64(s string) uint64 {
+	if len(s) >= 8 {
+		return bits.ReverseBytes64(le64(s))
+	}
+	var v uint64
+	for i := range len(s) {
+		v |= uint64(s[i]) << (56 - 8*i)
+	}
+	return v
+}
+
+// hashString is a seeded hash of s for the per-account index of contact
+// IDs (findContact), built as wyhash is (the hash Go's runtime uses on
+// machines without AES instructions): the string read as little-endian
+// words, each pair folded by a 64x64->128-bit multiplication, every byte
+// counted. It is one call where maphash.String makes three, and for the
+// short IDs of contacts costs about half as many instructions. Which value
+// it returns decides only where an ID sits in the index, never a result.
+func hashString(seed uint64, s string) uint64 {
+	const m1, m2, m3 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3
+	n := len(s)
+	var a, b uint64
+	switch {
+	case n == 0:
+	case n < 4:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
+	case n <= 8:
+		a, b = le32(s), le32(s[n-4:])
+	case n <= 16:
+		a, b = le64(s), le64(s[n-8:])
+	default:
+		rest := s
+		for len(rest) > 16 {
+			seed = mix(le64(rest)^m2, le64(rest[8:])^seed)
+			rest = rest[16:]
+		}
+		a, b = le64(s[n-16:]), le64(s[n-8:])
+	}
+	return mix(m1^uint64(n), mix(a^m2, b^seed^m3))
+}
+
+// mix folds the 128-bit product of a and b into 64 bits.
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// le64 reads the first 8 bytes of s as a little-endian word (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// le32 reads the first 4 bytes of s as a little-endian word (one load).
+func le32(s string) uint64 {
+	_ = s[3]
+	return uint64(uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24)
+}
