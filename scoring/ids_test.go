@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/villagecx/village/persona"
@@ -95,6 +96,16 @@ func TestSortByIDIsStringOrder(t *testing.T) {
 				t.Fatalf("trial %d: index %d twice", trial, i)
 			}
 			seen[i] = true
+		}
+		// The same keys shuffled and sorted with little or no depth left
+		// for quicksort, so that slices.SortFunc finishes.
+		keys := slices.Clone(ws.keys)
+		rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		sortContactKeys(keys, contacts, trial%3)
+		for i := 1; i < n; i++ {
+			if a, b := contacts[keys[i-1].index].ID, contacts[keys[i].index].ID; a > b {
+				t.Fatalf("trial %d (%d contacts, depth %d): %q before %q", trial, n, trial%3, a, b)
+			}
 		}
 	}
 }
