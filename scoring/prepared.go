@@ -348,14 +348,11 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 		br := &recs[j]
 		sig := &sigs[br.idx]
 		var reason Reason
-		// ageOf, its common case written out: calling it for every
-		// signal cost 2.6% of scoring a prepared account.
-		var age time.Duration
-		var future bool
-		if ds := now.wall.sec - br.atSec; now.mono || ds <= -9e9 || ds >= 9e9 {
-			age, future = now.ageOf(&sig.At, wallTime{br.atSec, br.atNsec})
-		} else if future = now.wall.before(wallTime{br.atSec, br.atNsec}); !future {
-			age = time.Duration(ds)*time.Second + time.Duration(now.wall.nsec-br.atNsec)
+		w := wallTime{br.atSec, br.atNsec}
+		age, ok := now.wallAge(w)
+		future := false
+		if !ok {
+			age, future = now.ageOf(&sig.At, w)
 		}
 		if future {
 			reason = ReasonFuture

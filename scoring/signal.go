@@ -54,9 +54,13 @@ func (s *Scorer) prepare(rc *rec, sig *Signal, now *instant) Reason {
 	case sig.Value < m.min || sig.Value > m.max:
 		return ReasonOutOfScale
 	}
-	age, future := now.ageOf(&sig.At, wallOf(sig.At))
-	if future {
-		return ReasonFuture
+	w := wallOf(sig.At)
+	age, ok := now.wallAge(w)
+	if !ok {
+		var future bool
+		if age, future = now.ageOf(&sig.At, w); future {
+			return ReasonFuture
+		}
 	}
 	if s.maxAge > 0 && age > s.maxAge {
 		return ReasonExpired
@@ -117,6 +121,19 @@ func (now *instant) ageOf(t *time.Time, w wallTime) (age time.Duration, future b
 		return time.Duration(ds)*time.Second + time.Duration(now.wall.nsec-w.nsec), false
 	}
 	return now.t.Round(0).Sub(t.Round(0)), false
+}
+
+// wallAge is ageOf's common case, small enough to be inlined where a
+// scoring calls it for every signal: the age of a time at w on the wall
+// clock when now carries no monotonic reading, w is not after now and the
+// age is within Duration's limits. ok is false in every other case, for
+// ageOf to decide.
+func (now *instant) wallAge(w wallTime) (age time.Duration, ok bool) {
+	ds := now.wall.sec - w.sec
+	if now.mono || ds <= -9e9 || ds >= 9e9 || now.wall.before(w) {
+		return 0, false
+	}
+	return time.Duration(ds)*time.Second + time.Duration(now.wall.nsec-w.nsec), true
 }
 
 // rec is a signal on its way to a score: prepare checks what needs only

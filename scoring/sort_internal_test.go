@@ -58,11 +58,17 @@ func TestInstantAgeIsSub(t *testing.T) {
 		if age, future := now.ageOf(&u, wallOf(u)); future || age != at.Sub(u) {
 			t.Errorf("age of %v at %v = %v (future %v), Sub = %v", u, at, age, future, at.Sub(u))
 		}
+		if age, ok := now.wallAge(wallOf(u)); ok && age != at.Sub(u) {
+			t.Errorf("wall age of %v at %v = %v, Sub = %v", u, at, age, at.Sub(u))
+		}
 	}
 	for _, u := range []time.Time{at.Add(time.Nanosecond), at.AddDate(300, 0, 0),
 		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", 3600))} {
 		if _, future := now.ageOf(&u, wallOf(u)); !future {
 			t.Errorf("%v is not in the future of %v", u, at)
+		}
+		if age, ok := now.wallAge(wallOf(u)); ok {
+			t.Errorf("%v, in the future of %v, has a wall age %v", u, at, age)
 		}
 	}
 	// With monotonic readings on both, the wall clock decides, not the
@@ -71,6 +77,9 @@ func TestInstantAgeIsSub(t *testing.T) {
 	later := instantOf(wall.Add(time.Hour))
 	if age, _ := later.ageOf(&wall, wallOf(wall)); age != later.t.Round(0).Sub(wall.Round(0)) {
 		t.Errorf("with monotonic readings: %v", age)
+	}
+	if _, ok := later.wallAge(wallOf(wall)); ok {
+		t.Error("wallAge answers for a scoring time with a monotonic reading")
 	}
 }
 
