@@ -489,7 +489,10 @@ func (s *Scorer) indexContacts(ws *workspace, acct *persona.Account) {
 }
 
 // resolve attributes rc to a persona and a contact of acct, and so to its
-// unit.
+// unit. rc's rank and persona are set as far as they were resolved even
+// when a reason is returned: NewBatch keeps them for the checks it leaves
+// to the scoring time (the contact's tenure comes before the persona's and
+// the metric weight's reasons).
 func (s *Scorer) resolve(rc *rec, ws *workspace, acct *persona.Account) Reason {
 	if rc.sig.Account != "" && rc.sig.Account != acct.ID {
 		return ReasonWrongAccount
