@@ -17,7 +17,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 		g := &ws.group[gi]
 		switch {
 		case !pa.heard && v.effWeight[p] > 0:
-			dst.Missing = append(dst.Missing, s.cat.At(p).ID)
+			dst.Missing = append(dst.Missing, s.personaIDs[p])
 			if atPrior && s.groupRule[gi] == RuleMean {
 				pa.atPrior = true
 				pa.theta = s.personaPrior[p]
@@ -69,7 +69,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 		if pa := &ws.persona[p]; pa.heard {
 			dst.Personas = append(dst.Personas, s.personaScore(p, pa, dst.Baseline, v.veto[p]))
 			if pa.contacts == 1 {
-				dst.SingleThreaded = append(dst.SingleThreaded, s.cat.At(p).ID)
+				dst.SingleThreaded = append(dst.SingleThreaded, s.personaIDs[p])
 			}
 		}
 	}
@@ -113,7 +113,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 		for p := range ws.persona {
 			if pa := &ws.persona[p]; pa.heard && v.veto[p] && pa.raw < sv.Below && sv.Points > 0 {
 				under := sv.Below - pa.raw
-				dst.Terms = append(dst.Terms, Term{Kind: TermSoftVeto, Persona: s.cat.At(p).ID, Under: under, Points: -sv.Points * under})
+				dst.Terms = append(dst.Terms, Term{Kind: TermSoftVeto, Persona: s.personaIDs[p], Under: under, Points: -sv.Points * under})
 			}
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 	}
 	if veto >= 0 {
 		v := &ws.persona[veto]
-		dst.Veto = Veto{Persona: s.cat.At(veto).ID, Score: v.theta, Raw: v.raw, Conclusive: conclusive}
+		dst.Veto = Veto{Persona: s.personaIDs[veto], Score: v.theta, Raw: v.raw, Conclusive: conclusive}
 		if conclusive && v.theta < dst.Score {
 			dst.Veto.Applied = true
 			dst.VetoAdjustment = v.theta - dst.Score
@@ -171,9 +171,8 @@ func (s *Scorer) combine(dst *Result, ws *workspace, v *village) {
 }
 
 func (s *Scorer) personaScore(p int, pa *personaAcc, baseline float64, veto bool) PersonaScore {
-	per := s.cat.At(p)
 	return PersonaScore{
-		Persona: per.ID, Group: per.Group,
+		Persona: s.personaIDs[p], Group: s.groupIDs[s.personaGroup[p]],
 		Raw: pa.raw, Score: pa.theta, StdErr: math.Sqrt(pa.variance), N: pa.n,
 		Contacts: pa.contacts, Signals: pa.signals,
 		Weight: pa.weight, Contribution: pa.weight * (pa.theta - baseline), Veto: veto,

@@ -30,6 +30,7 @@ type Scorer struct {
 	nMetrics     int
 	metricWeight []float64 // [persona*nMetrics + metric]
 	personaGroup []int     // persona -> group index
+	personaIDs   []persona.ID
 	groupWeight  []float64
 	groupRule    []Rule
 	groupIDs     []string
@@ -140,10 +141,12 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	nP := cat.Len()
 	s.metricWeight = make([]float64, nP*len(model.Metrics))
 	s.personaGroup = make([]int, nP)
+	s.personaIDs = make([]persona.ID, nP)
 	s.base.personaWeight = make([]float64, nP)
 	s.base.veto = make([]bool, nP)
 	for i, p := range cat.Personas() {
 		s.personaGroup[i], _ = cat.GroupIndex(p.Group)
+		s.personaIDs[i] = p.ID
 		s.base.personaWeight[i] = p.Weight
 		s.base.veto[i] = p.Veto
 		for m, metric := range model.Metrics {

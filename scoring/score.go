@@ -322,7 +322,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec)
 		pa.raw += wm * x
 		invN += wm * wm * ma.sw2 / (ma.sw * ma.sw)
 		if ws.means != nil {
-			*ws.means = append(*ws.means, MetricMean{Persona: s.cat.At(p).ID, Metric: s.metrics[m].name, Mean: x,
+			*ws.means = append(*ws.means, MetricMean{Persona: s.personaIDs[p], Metric: s.metrics[m].name, Mean: x,
 				N: ma.sw * ma.sw / ma.sw2, Var: max(ma.swxx/ma.sw-x*x, 0)})
 		}
 	}
