@@ -170,9 +170,7 @@ func TestScoreAllCopiesInputThatIsReused(t *testing.T) {
 // stream allocates a constant (goroutines, channels, the first chunks'
 // buffers), not something per account.
 func TestScoreEachAllocatesNothingPerAccount(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocations are counted without the race detector")
-	}
+	skipAllocationCountUnderRace(t)
 	cat := persona.B2B()
 	s := mustCompile(t, scoring.DefaultModel(cat), cat)
 	cases := scoringtest.VillageCases(40, 5)

@@ -236,3 +236,13 @@ func BenchmarkScoreAll(b *testing.B) {
 		}
 	}
 }
+
+// skipAllocationCountUnderRace skips a test that counts allocations when the
+// race detector, which allocates on its own, is on; CI's plain go test runs
+// it.
+func skipAllocationCountUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("counts allocations, which the race detector adds to: run without -race")
+	}
+}

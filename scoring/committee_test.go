@@ -281,9 +281,7 @@ func TestRoleEvents(t *testing.T) {
 // Scoring with a persona seat in force allocates nothing once the Result
 // has grown: the account's village is kept in the Result's scratch space.
 func TestScoreIntoWithSeatsAllocatesNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts differ under the race detector")
-	}
+	skipAllocationCountUnderRace(t)
 	cat := persona.B2B()
 	s := mustCompile(t, scoring.DefaultModel(cat), cat)
 	c := scoringtest.VillageCases(1, 5)[0]

@@ -1,10 +1,8 @@
 package scoring
 
 import (
-	"cmp"
 	"math/bits"
 	"slices"
-	"strings"
 
 	"github.com/villagecx/village/persona"
 )
@@ -52,7 +50,15 @@ func sortByID(ws *workspace, contacts []persona.Contact) {
 func sortContactKeys(keys []contactKey, contacts []persona.Contact, depth int) {
 	for len(keys) > insertionMax {
 		if depth == 0 {
-			slices.SortFunc(keys, func(a, b contactKey) int { return compareContactKeys(&a, &b, contacts) })
+			slices.SortFunc(keys, func(a, b contactKey) int {
+				if keyLess(&a, &b, contacts) {
+					return -1
+				}
+				if keyLess(&b, &a, contacts) {
+					return 1
+				}
+				return 0
+			})
 			return
 		}
 		depth--
@@ -109,17 +115,6 @@ func keyLess(a, b *contactKey, contacts []persona.Contact) bool {
 		return a.lo < b.lo
 	}
 	return contacts[a.index].ID < contacts[b.index].ID
-}
-
-// compareContactKeys orders the contacts of keys a and b by ID.
-func compareContactKeys(a, b *contactKey, contacts []persona.Contact) int {
-	if a.hi != b.hi {
-		return cmp.Compare(a.hi, b.hi)
-	}
-	if a.lo != b.lo {
-		return cmp.Compare(a.lo, b.lo)
-	}
-	return strings.Compare(contacts[a.index].ID, contacts[b.index].ID)
 }
 
 // commonPrefix returns the length of the longest prefix a and b share.

@@ -491,8 +491,8 @@ func (bl *resultBlocks) keep(r *Result) Result {
 const blockLen = 256
 
 // cut copies src to the end of *block, starting a new block of at least
-// size elements when it does not fit, and returns the copy, capped at its length; nil for an empty
-// src, as Clone gives.
+// size elements when it does not fit, and returns the copy, capped at its
+// length; nil for an empty src, as Clone gives.
 func cut[T any](block *[]T, size int, src []T) []T {
 	if len(src) == 0 {
 		return nil

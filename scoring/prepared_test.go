@@ -173,9 +173,7 @@ func TestBatchBadInput(t *testing.T) {
 // Scoring an account of a batch into a Result that has grown to size
 // allocates nothing.
 func TestScoreBatchIntoAllocatesNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
+	skipAllocationCountUnderRace(t)
 	cat := persona.B2B()
 	s := mustCompile(t, fullModel(cat), cat)
 	cases := scoringtest.VillageCases(20, 6)
@@ -322,9 +320,7 @@ func TestScoreBatchAllProgressAndCancel(t *testing.T) {
 // Keeping every Result costs a few allocations per block of Results, not
 // one per slice of each.
 func TestScoreBatchAllAllocatesPerBlock(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates")
-	}
+	skipAllocationCountUnderRace(t)
 	cat := persona.B2B()
 	s := mustCompile(t, scoring.DefaultModel(cat), cat)
 	cases := scoringtest.VillageCases(2000, 8)

@@ -447,8 +447,7 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 	var lastPersona persona.ID // contacts of one persona often come together
 	p := -1
 	for i, ci := range ws.byID {
-		if i > 0 && ws.keys[i].hi == ws.keys[i-1].hi && ws.keys[i].lo == ws.keys[i-1].lo &&
-			acct.Contacts[ci].ID == acct.Contacts[ws.byID[i-1]].ID {
+		if i > 0 && !keyLess(&ws.keys[i-1], &ws.keys[i], acct.Contacts) { // sorted: not less is equal
 			return fmt.Errorf("scoring: account %q: contact %q: %w", acct.ID, acct.Contacts[ci].ID, ErrDuplicateContact)
 		}
 		if id := acct.Contacts[ci].Persona; i == 0 || id != lastPersona {

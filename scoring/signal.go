@@ -162,20 +162,7 @@ func unitOf(rc *rec) uint64 {
 	return uint64(rc.persona)<<48 | uint64(uint32(rc.rank+1))<<16 | uint64(rc.metric)
 }
 
-// compareRecs is the canonical order: by unit, oldest first, then by time
-// (ages saturate about 292 years out; times do not), value and every other
-// field of the signal.
-func compareRecs(a, b *rec) int {
-	if a.unit != b.unit {
-		return cmp.Compare(a.unit, b.unit)
-	}
-	if a.age != b.age {
-		return cmp.Compare(b.age, a.age) // oldest first
-	}
-	return compareByTime(a.sig, b.sig)
-}
-
-// compareByTime orders two signals of one unit, as compareRecs does: oldest
+// compareByTime orders two signals of one unit canonically (see rec): oldest
 // first, then by value, then by every other field.
 func compareByTime(a, b *Signal) int {
 	if c := a.At.Compare(b.At); c != 0 {
@@ -190,8 +177,8 @@ func compareByTime(a, b *Signal) int {
 	return compareSignals(a, b)
 }
 
-// recSorter sorts resolved records into canonical order (compareRecs),
-// with scratch space kept from call to call.
+// recSorter sorts resolved records into canonical order (see rec), with
+// scratch space kept from call to call.
 type recSorter struct {
 	counts  []int32
 	order   []uint64

@@ -1,12 +1,26 @@
 package scoring
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 )
+
+// compareRecs is the canonical order written as one comparison, the oracle
+// of the sorts: by unit, oldest first, then by time (ages saturate about
+// 292 years out; times do not), value and every other field of the signal.
+func compareRecs(a, b *rec) int {
+	if a.unit != b.unit {
+		return cmp.Compare(a.unit, b.unit)
+	}
+	if a.age != b.age {
+		return cmp.Compare(b.age, a.age) // oldest first
+	}
+	return compareByTime(a.sig, b.sig)
+}
 
 // recSorter gives the order of compareRecs, the canonical order, on
 // records with many ties of unit and of age (which the tie-breakers

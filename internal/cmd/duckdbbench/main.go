@@ -3,9 +3,10 @@
 // nesting of scoring.DefaultModel (recency weights, each person counted
 // once with their freshest signal's weight, Kish's effective number of
 // answers, shrinkage to the prior, personas not heard at the prior, the
-// veto on the evidence) as one SQL query, timed with 1 and 2 threads, beside the plain loop and
-// ScoreBatchAll (every account's full Result, kept) in the same run. Loading the columns into DuckDB is not timed,
-// as building the plain loop's columns and preparing the batch are not.
+// veto on the evidence) as one SQL query, timed with 1 and 2 threads, beside
+// the plain loop and ScoreBatchAll (every account's full Result, kept) in the
+// same run. Loading the columns into DuckDB is not timed, as building the
+// plain loop's columns and preparing the batch are not.
 //
 //	cd internal/cmd/duckdbbench && go run . -accounts 100000
 //
