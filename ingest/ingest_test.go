@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -227,17 +228,25 @@ func TestFromJSONLines(t *testing.T) {
 }
 
 // GroupSignals keeps every signal: each with its account, in the order
-// read, and the ones naming an unknown account, or none, apart.
+// read, and the ones naming an unknown account, or none, apart. A grouped
+// signal's Account is its account's own ID string.
 func TestGroupSignals(t *testing.T) {
 	accounts := []persona.Account{{ID: "a"}, {ID: "b"}, {ID: "c"}}
-	in := []scoring.Signal{
-		{Account: "b", Contact: "1", Value: 1}, {Account: "a", Contact: "2", Value: 2}, {Account: "ghost", Value: 3},
-		{Account: "b", Contact: "3", Value: 4}, {Contact: "4", Value: 5},
+	in := []scoring.Signal{ // account IDs as a reader's, copies
+		{Account: strings.Clone("b"), Contact: "1", Value: 1}, {Account: strings.Clone("a"), Contact: "2", Value: 2},
+		{Account: "ghost", Value: 3}, {Account: strings.Clone("b"), Contact: "3", Value: 4}, {Contact: "4", Value: 5},
 	}
 	byAccount, orphans := ingest.GroupSignals(accounts, slices.Values(in))
 	want := [][]scoring.Signal{{in[1]}, {in[0], in[3]}, nil}
 	if d := cmp.Diff(want, byAccount); d != "" {
 		t.Errorf("grouped (-want +got):\n%s", d)
+	}
+	for i, group := range byAccount {
+		for j := range group {
+			if unsafe.StringData(group[j].Account) != unsafe.StringData(accounts[i].ID) {
+				t.Errorf("account %q, signal %d: Account is a copy of the account's ID", accounts[i].ID, j)
+			}
+		}
 	}
 	if d := cmp.Diff([]scoring.Signal{in[2], in[4]}, orphans); d != "" {
 		t.Errorf("orphans (-want +got):\n%s", d)

@@ -308,9 +308,11 @@ func ContactFromJSON(line string, opts ContactOptions) (persona.Contact, error) 
 // GroupSignals puts each signal with its account, in the shape
 // scoring.Scorer.NewBatch takes: byAccount[i] holds the signals of
 // accounts[i], in the order read, so that a reader's rows go straight into
-// a batch (Reader.All, with no slice of every row in between). It returns
-// the signals whose Account is not among accounts, or is empty (none are
-// lost).
+// a batch (Reader.All, with no slice of every row in between). A grouped
+// signal's Account is its account's ID string itself, the same text, so
+// that a scoring's check of it compares two pointers, not two copies. It
+// returns the signals whose Account is not among accounts, or is empty
+// (none are lost).
 func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) (byAccount [][]scoring.Signal, orphans []scoring.Signal) {
 	byID := make(map[string]int, len(accounts))
 	for i := range accounts {
@@ -323,6 +325,7 @@ func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) 
 			orphans = append(orphans, sig)
 			continue
 		}
+		sig.Account = accounts[i].ID // the same text, and then the same string: scoring compares it with the account's without reading it
 		byAccount[i] = append(byAccount[i], sig)
 	}
 	return byAccount, orphans
