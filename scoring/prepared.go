@@ -184,7 +184,8 @@ const dropLast = uint64(1)<<31 - 1
 func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Account, signals []Signal) {
 	ws := &p.ws
 	ws.byID, ws.ranked = ws.byID[:0], ws.ranked[:0]
-	err := s.sortContacts(ws, acct, time.Time{})
+	never := instantOf(time.Time{}) // tenure is checked when scoring
+	err := s.sortContacts(ws, acct, &never)
 	part.slow = append(part.slow, err != nil)
 	if err != nil { // scored by Score itself, which reports the error
 		part.contactStart = append(part.contactStart, int32(len(part.contacts)))
@@ -194,14 +195,8 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 	}
 	for rank, ci := range ws.byID {
 		c := &acct.Contacts[ci]
-		bc := batchContact{index: ci, persona: ws.ranked[rank].persona, unmapped: ws.ranked[rank].unmapped,
-			from: wallTime{math.MinInt64, 0}, until: wallTime{math.MaxInt64, 0}}
-		if !c.Joined.IsZero() {
-			bc.from = wallOf(c.Joined)
-		}
-		if !c.Left.IsZero() {
-			bc.until = wallOf(c.Left)
-		}
+		bc := batchContact{index: ci, persona: ws.ranked[rank].persona, unmapped: ws.ranked[rank].unmapped}
+		bc.from, bc.until = tenureOf(c)
 		part.mono = part.mono || c.Joined != c.Joined.Round(0) || c.Left != c.Left.Round(0)
 		part.contacts = append(part.contacts, bc)
 		ws.ranked[rank].active = true // tenure is checked when scoring
@@ -329,7 +324,7 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	// (time.Time.After and Before): then the batch asks the times themselves.
 	now := instantOf(at)
 	for _, c := range part.contacts[part.contactStart[i]:part.contactStart[i+1]] {
-		active := !now.wall.before(c.from) && now.wall.before(c.until)
+		active := now.within(c.from, c.until)
 		if part.mono || now.mono {
 			active = acct.Contacts[c.index].ActiveAt(at)
 		}

@@ -174,14 +174,14 @@ func (s *Scorer) ScoreInto(dst *Result, acct persona.Account, signals []Signal, 
 func (s *Scorer) score(dst *Result, acct *persona.Account, signals []Signal, at time.Time, dropped []Dropped) error {
 	ws := s.reset(dst, acct, at)
 	dst.Dropped = append(dst.Dropped, dropped...)
-	if err := s.sortContacts(ws, acct, at); err != nil {
+	now := instantOf(at)
+	if err := s.sortContacts(ws, acct, &now); err != nil {
 		return err
 	}
 	v, err := s.villageFor(dst, ws, acct, at)
 	if err != nil {
 		return err
 	}
-	now := instantOf(at)
 	// Each signal is prepared in the next free record, which is kept if
 	// the signal is used.
 	if cap(ws.ordered) < len(signals) {
@@ -440,9 +440,9 @@ func (s *Scorer) metricPosterior(p, m int, ma *metricAcc) (mean, variance float6
 }
 
 // sortContacts fills ws.byID with the account's contact indices sorted by ID,
-// and ws.ranked with what the scoring needs to know of each; it rejects a
-// duplicate ID.
-func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time) error {
+// and ws.ranked with what the scoring at now needs to know of each; it
+// rejects a duplicate ID.
+func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, now *instant) error {
 	sortByID(ws, acct.Contacts)
 	var lastPersona persona.ID // contacts of one persona often come together
 	p := -1
@@ -457,7 +457,7 @@ func (s *Scorer) sortContacts(ws *workspace, acct *persona.Account, at time.Time
 			}
 			lastPersona = id
 		}
-		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: acct.Contacts[ci].ActiveAt(at),
+		ws.ranked = append(ws.ranked, rankedContact{persona: int32(p), active: now.activeAt(&acct.Contacts[ci]),
 			unmapped: acct.Contacts[ci].Persona == persona.Unmapped})
 	}
 	s.indexContacts(ws, acct)

@@ -123,6 +123,35 @@ func (now *instant) ageOf(t *time.Time, w wallTime) (age time.Duration, future b
 	return now.t.Round(0).Sub(t.Round(0)), false
 }
 
+// tenureOf is c's tenure on the wall clock: [Joined, Left), unbounded
+// where zero.
+func tenureOf(c *persona.Contact) (from, until wallTime) {
+	from, until = wallTime{math.MinInt64, 0}, wallTime{math.MaxInt64, 0}
+	if !c.Joined.IsZero() {
+		from = wallOf(c.Joined)
+	}
+	if !c.Left.IsZero() {
+		until = wallOf(c.Left)
+	}
+	return from, until
+}
+
+// within reports whether now is in the tenure [from, until) on the wall
+// clock.
+func (now *instant) within(from, until wallTime) bool {
+	return !now.wall.before(from) && now.wall.before(until)
+}
+
+// activeAt is c.ActiveAt(now.t), on the wall clock (tenureOf) as
+// time.Time compares times unless both carry monotonic readings: when now
+// carries one, c.ActiveAt itself decides.
+func (now *instant) activeAt(c *persona.Contact) bool {
+	if now.mono {
+		return c.ActiveAt(now.t)
+	}
+	return now.within(tenureOf(c))
+}
+
 // wallAge is ageOf's common case, small enough to be inlined where a
 // scoring calls it for every signal: the age of a time at w on the wall
 // clock when now carries no monotonic reading, w is not after now and the

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/villagecx/village/persona"
 )
 
 // compareRecs is the canonical order written as one comparison, the oracle
@@ -126,6 +128,30 @@ func TestClamp100IsMathMinMax(t *testing.T) {
 		}
 		if math.Float64bits(got) != math.Float64bits(want) {
 			t.Errorf("clamp100(%v) = %v (bits %x), math gives %v (bits %x)", x, got, math.Float64bits(got), want, math.Float64bits(want))
+		}
+	}
+}
+
+// An instant's activeAt is persona.Contact.ActiveAt: at the edges of a
+// tenure, with zero (unbounded) ends, in other locations, and with
+// monotonic clock readings on either side or both.
+func TestActiveAtIsContactActiveAt(t *testing.T) {
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	mono := time.Now()
+	elsewhere := time.FixedZone("UTC+1", 3600)
+	pool := []time.Time{{}}
+	for _, d := range []time.Duration{-time.Hour, -time.Nanosecond, 0, time.Nanosecond, time.Hour} {
+		pool = append(pool, base.Add(d), base.In(elsewhere).Add(d), mono.Add(d), mono.Add(d).Round(0))
+	}
+	for _, at := range pool {
+		now := instantOf(at)
+		for _, joined := range pool {
+			for _, left := range pool {
+				c := persona.Contact{ID: "c", Joined: joined, Left: left}
+				if got, want := now.activeAt(&c), c.ActiveAt(at); got != want {
+					t.Fatalf("at %v, joined %v, left %v: activeAt %v, ActiveAt %v", at, joined, left, got, want)
+				}
+			}
 		}
 	}
 }
