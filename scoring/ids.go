@@ -25,14 +25,15 @@ func sortByID(ws *workspace, contacts []persona.Contact) {
 	if len(contacts) == 0 {
 		return
 	}
-	shared := len(contacts[0].ID)
+	first := contacts[0].ID
+	shared := len(first)
 	for i := 1; i < len(contacts) && shared > 0; i++ {
-		shared = commonPrefix(contacts[0].ID[:shared], contacts[i].ID)
+		shared = commonPrefix(first, contacts[i].ID, shared)
 	}
 	keys := ws.keys
 	for i := range contacts {
-		rest := contacts[i].ID[shared:]
-		keys = append(keys, contactKey{hi: be64(rest), lo: be64(rest[min(8, len(rest)):]), index: int32(i)})
+		hi, lo := keyWords(contacts[i].ID, shared)
+		keys = append(keys, contactKey{hi: hi, lo: lo, index: int32(i)})
 	}
 	sortContactKeys(keys, contacts, bits.Len(uint(len(keys))))
 	for _, k := range keys {
@@ -117,14 +118,25 @@ func keyLess(a, b *contactKey, contacts []persona.Contact) bool {
 	return contacts[a.index].ID < contacts[b.index].ID
 }
 
-// commonPrefix returns the length of the longest prefix a and b share.
-func commonPrefix(a, b string) int {
-	n := min(len(a), len(b))
+// commonPrefix returns the length of the longest prefix a and b share, at
+// most n (n <= len(a)), comparing eight bytes at a time, the last eight too
+// where both strings have them.
+func commonPrefix(a, b string, n int) int {
+	n = min(n, len(b))
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		if x := le64(a[i:]) ^ le64(b[i:]); x != 0 {
 			return i + bits.TrailingZeros64(x)/8
 		}
+	}
+	if i == n {
+		return n
+	}
+	if i+8 <= len(a) && i+8 <= len(b) {
+		if x := le64(a[i:]) ^ le64(b[i:]); x != 0 {
+			return min(n, i+bits.TrailingZeros64(x)/8)
+		}
+		return n
 	}
 	for i < n && a[i] == b[i] {
 		i++
@@ -132,15 +144,36 @@ func commonPrefix(a, b string) int {
 	return i
 }
 
-// be64 reads the first 8 bytes of s as a big-endian word, padded with zero
-// bytes if s is shorter.
-func be64(s string) uint64 {
+// keyWords returns the 16 bytes of id after its first shared as two
+// big-endian words, padded with zero bytes if id is shorter.
+func keyWords(id string, shared int) (hi, lo uint64) {
+	rest := id[shared:]
+	switch {
+	case len(rest) >= 16:
+		return be64(rest), be64(rest[8:])
+	case len(rest) >= 8:
+		return be64(rest), tailWord(id, len(rest)-8)
+	default:
+		return tailWord(id, len(rest)), 0
+	}
+}
+
+// be64 reads the first 8 bytes of s as a big-endian word (one load).
+func be64(s string) uint64 { return bits.ReverseBytes64(le64(s)) }
+
+// tailWord returns the last k (< 8) bytes of s as the first bytes of a
+// big-endian word, the rest zero: one load of s's last 8 bytes where s has
+// them.
+func tailWord(s string, k int) uint64 {
+	if k == 0 {
+		return 0
+	}
 	if len(s) >= 8 {
-		return bits.ReverseBytes64(le64(s))
+		return be64(s[len(s)-8:]) << (8 * (8 - k))
 	}
 	var v uint64
-	for i := range len(s) {
-		v |= uint64(s[i]) << (56 - 8*i)
+	for i := range k {
+		v |= uint64(s[len(s)-k+i]) << (56 - 8*i)
 	}
 	return v
 }

@@ -109,3 +109,42 @@ func TestSortByIDIsStringOrder(t *testing.T) {
 		}
 	}
 }
+
+// commonPrefix and keyWords are what their byte-by-byte definitions say,
+// for every pair of lengths up to 40 and every place of the first
+// difference, and limits below the shared length.
+func TestCommonPrefixAndKeyWords(t *testing.T) {
+	base := []byte("acct-000123-end-user-1-of-the-village-xyz")
+	for la := 0; la <= 40; la++ {
+		a := string(base[:la])
+		for lb := 0; lb <= 40; lb++ {
+			for diff := 0; diff <= lb; diff++ {
+				bb := slices.Clone(base[:lb])
+				if diff < lb {
+					bb[diff] ^= 0x20
+				}
+				b := string(bb)
+				for _, n := range []int{la, la / 2, min(la, 9)} {
+					want := 0
+					for want < min(n, lb) && a[want] == b[want] {
+						want++
+					}
+					if got := commonPrefix(a, b, n); got != want {
+						t.Fatalf("commonPrefix(%q, %q, %d) = %d, want %d", a, b, n, got, want)
+					}
+				}
+			}
+		}
+		for shared := 0; shared <= la; shared++ {
+			var padded [16]byte
+			copy(padded[:], a[shared:])
+			wantHi, wantLo := uint64(0), uint64(0)
+			for i := range 8 {
+				wantHi, wantLo = wantHi<<8|uint64(padded[i]), wantLo<<8|uint64(padded[8+i])
+			}
+			if hi, lo := keyWords(a, shared); hi != wantHi || lo != wantLo {
+				t.Fatalf("keyWords(%q, %d) = %x %x, want %x %x", a, shared, hi, lo, wantHi, wantLo)
+			}
+		}
+	}
+}
