@@ -254,4 +254,13 @@ func TestGroupSignals(t *testing.T) {
 	if byAccount, orphans := ingest.GroupSignals(nil, slices.Values(in)); len(byAccount) != 0 || len(orphans) != len(in) {
 		t.Errorf("no accounts: %d groups, %d orphans", len(byAccount), len(orphans))
 	}
+	// An account listed twice: the first gets the signals, as in Attach.
+	twice := []persona.Account{{ID: "b"}, {ID: "a"}, {ID: "b"}}
+	byAccount, _ = ingest.GroupSignals(twice, slices.Values(in))
+	if len(byAccount[0]) != 2 || len(byAccount[2]) != 0 {
+		t.Errorf("account listed twice: %d and %d signals, want 2 and 0", len(byAccount[0]), len(byAccount[2]))
+	}
+	if orphans, _ := ingest.Attach(twice, []persona.Contact{{ID: "1", Account: "b"}}); len(orphans) != 0 || len(twice[0].Contacts) != 1 || len(twice[2].Contacts) != 0 {
+		t.Errorf("account listed twice: %d and %d contacts, want 1 and 0", len(twice[0].Contacts), len(twice[2].Contacts))
+	}
 }

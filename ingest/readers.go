@@ -312,12 +312,10 @@ func ContactFromJSON(line string, opts ContactOptions) (persona.Contact, error) 
 // signal's Account is its account's ID string itself, the same text, so
 // that a scoring's check of it compares two pointers, not two copies. It
 // returns the signals whose Account is not among accounts, or is empty
-// (none are lost).
+// (none are lost). Where accounts lists an ID twice, the first gets the
+// signals, as in Attach.
 func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) (byAccount [][]scoring.Signal, orphans []scoring.Signal) {
-	byID := make(map[string]int, len(accounts))
-	for i := range accounts {
-		byID[accounts[i].ID] = i
-	}
+	byID := indexAccounts(accounts)
 	byAccount = make([][]scoring.Signal, len(accounts))
 	for sig := range signals {
 		i, ok := byID[sig.Account]
@@ -334,12 +332,10 @@ func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) 
 // Attach puts each contact into its account, in the order given, and
 // returns the contacts whose account is not among accounts (none are lost).
 // Duplicate contact IDs within an account are returned too: scoring would
-// reject the account.
+// reject the account. Where accounts lists an ID twice, the first gets the
+// contacts.
 func Attach(accounts []persona.Account, contacts []persona.Contact) (orphans, duplicates []persona.Contact) {
-	byID := make(map[string]int, len(accounts))
-	for i := range accounts {
-		byID[accounts[i].ID] = i
-	}
+	byID := indexAccounts(accounts)
 	seen := map[[2]string]bool{}
 	for _, c := range contacts {
 		i, ok := byID[c.Account]
@@ -354,4 +350,15 @@ func Attach(accounts []persona.Account, contacts []persona.Contact) (orphans, du
 		}
 	}
 	return orphans, duplicates
+}
+
+// indexAccounts maps each account ID to the index of its first account.
+func indexAccounts(accounts []persona.Account) map[string]int {
+	byID := make(map[string]int, len(accounts))
+	for i := range accounts {
+		if _, twice := byID[accounts[i].ID]; !twice {
+			byID[accounts[i].ID] = i
+		}
+	}
+	return byID
 }
