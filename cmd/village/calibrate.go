@@ -60,12 +60,12 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		a, ok := b.account(o.Account)
+		i, ok := b.account(o.Account)
 		if !ok {
 			unknown++
 			continue
 		}
-		sigs := b.signals[a.ID]
+		a, sigs := &b.accounts[i], b.signals[i]
 		if r, err := b.scorer.Score(*a, sigs, o.At.Add(-opts.Lead)); err != nil || !r.Scored {
 			skipped++ // nothing usable before the cut-off, or an account the scorer refuses
 			continue

@@ -49,7 +49,7 @@ type base struct {
 	cat      *persona.Catalog
 	scorer   *scoring.Scorer
 	accounts []persona.Account
-	signals  map[string][]scoring.Signal
+	signals  [][]scoring.Signal // signals[i] are the signals of accounts[i]
 	outcomes []ingest.Outcome
 	// rejected counts the rows rejected in every file, and orphans the
 	// rows naming an account that is not in the accounts file.
@@ -112,10 +112,6 @@ func (in *inputs) load(e *env) (*base, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := map[string]bool{}
-	for _, a := range b.accounts {
-		known[a.ID] = true
-	}
 	cols := ingest.Columns(in.cols)
 	signals, rejected, err := readAll(e, paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
 		return ingest.Signals(r, f, p, cols)
@@ -124,15 +120,8 @@ func (in *inputs) load(e *env) (*base, error) {
 		return nil, err
 	}
 	b.rejected += rejected
-	b.signals = map[string][]scoring.Signal{}
-	orphans := 0
-	for _, s := range signals {
-		if !known[s.Account] {
-			orphans++
-			continue
-		}
-		b.signals[s.Account] = append(b.signals[s.Account], s)
-	}
+	var orphans []scoring.Signal
+	b.signals, orphans = ingest.GroupSignals(b.accounts, slices.Values(signals))
 	if paths["outcomes"] != "" {
 		if b.outcomes, rejected, err = readAll(e, paths["outcomes"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
 			return ingest.Outcomes(r, f, p, cols)
@@ -141,10 +130,10 @@ func (in *inputs) load(e *env) (*base, error) {
 		}
 		b.rejected += rejected
 	}
-	if orphans > 0 {
-		fmt.Fprintf(e.stderr, "%d signal row(s) name an account that is not in the accounts file: not used\n", orphans)
+	if len(orphans) > 0 {
+		fmt.Fprintf(e.stderr, "%d signal row(s) name an account that is not in the accounts file: not used\n", len(orphans))
 	}
-	b.orphans += orphans
+	b.orphans += len(orphans)
 	return b, nil
 }
 
@@ -274,13 +263,10 @@ func (in *inputs) loadVillage(e *env, b *base) error {
 	return nil
 }
 
-// account returns the account with the given ID.
-func (b *base) account(id string) (*persona.Account, bool) {
+// account returns the index in b.accounts of the account with the given ID.
+func (b *base) account(id string) (int, bool) {
 	i := slices.IndexFunc(b.accounts, func(a persona.Account) bool { return a.ID == id })
-	if i < 0 {
-		return nil, false
-	}
-	return &b.accounts[i], true
+	return i, i >= 0
 }
 
 // writeOutput writes what write produces to path atomically (a temporary

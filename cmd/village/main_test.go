@@ -194,9 +194,10 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// With --strict, a rejected row or an account that cannot be scored exits
-// 1 after writing the rest; without it, 0. An account whose committee
-// cannot be applied is reported by name.
+// With --strict, a rejected row, a row of an account not in the accounts
+// file or an account that cannot be scored exits 1 after writing the rest;
+// without it, 0. An account whose committee cannot be applied is reported
+// by name.
 func TestStrictAndUnscorableAccounts(t *testing.T) {
 	dir := demo(t)
 	f, err := os.OpenFile(filepath.Join(dir, "signals.csv"), os.O_APPEND|os.O_WRONLY, 0)
@@ -204,6 +205,7 @@ func TestStrictAndUnscorableAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.WriteString("acct-00001,x,,nps,not-a-number,2025-12-01T00:00:00Z,\n")
+	f.WriteString("nobody,x,,nps,9,2025-12-01T00:00:00Z,\n") // an account not in the accounts file
 	f.Close()
 	f, _ = os.OpenFile(filepath.Join(dir, "committee.csv"), os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("acct-00004,weight,cio,,,1,,,\nacct-00004,weight,cio,,,2,,,\n") // two weights in force at once
@@ -212,7 +214,8 @@ func TestStrictAndUnscorableAccounts(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "scores.csv")
 	_, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out)
 	if code != 0 || !strings.Contains(stderr, "1 rejected") || !strings.Contains(stderr, "account acct-00004 not scored") ||
-		!strings.Contains(stderr, "24 accounts scored, 1 could not be") {
+		!strings.Contains(stderr, "24 accounts scored, 1 could not be") ||
+		!strings.Contains(stderr, "1 signal row(s) name an account that is not in the accounts file") {
 		t.Errorf("without --strict: exit %d\n%s", code, stderr)
 	}
 	data, _ := os.ReadFile(out)

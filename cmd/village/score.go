@@ -159,7 +159,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		}
 		accounts = func(yield func(persona.Account, []scoring.Signal) bool) {
 			for i := range b.accounts {
-				if !yield(b.accounts[i], b.signals[b.accounts[i].ID]) {
+				if !yield(b.accounts[i], b.signals[i]) {
 					return
 				}
 			}
@@ -233,23 +233,23 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var accounts []*persona.Account
+	var accounts []int // indices in b.accounts
 	for _, id := range fs.Args() {
-		a, ok := b.account(id)
+		i, ok := b.account(id)
 		if !ok {
 			return inputErr(fmt.Errorf("account %q is not in the accounts file", id))
 		}
-		accounts = append(accounts, a)
+		accounts = append(accounts, i)
 	}
-	for i, a := range accounts {
+	for n, i := range accounts {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r, err := b.scorer.Score(*a, b.signals[a.ID], t)
+		r, err := b.scorer.Score(b.accounts[i], b.signals[i], t)
 		if err != nil {
 			return inputErr(err)
 		}
-		if i > 0 {
+		if n > 0 {
 			fmt.Fprintln(e.stdout)
 		}
 		if err := r.Explain(e.stdout); err != nil {
