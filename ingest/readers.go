@@ -323,7 +323,7 @@ func GroupSignals(accounts []persona.Account, signals iter.Seq[scoring.Signal]) 
 			orphans = append(orphans, sig)
 			continue
 		}
-		sig.Account = accounts[i].ID // the same text, and then the same string: scoring compares it with the account's without reading it
+		sig.Account = accounts[i].ID // the same text as the same string, compared by pointer when scored
 		byAccount[i] = append(byAccount[i], sig)
 	}
 	return byAccount, orphans

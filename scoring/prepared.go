@@ -56,10 +56,6 @@ type batchPart struct {
 	setAside      []Dropped
 	recStart      []int32
 	recs          []batchRec
-	// mono is set when some contact's tenure carries a monotonic clock
-	// reading, which time.Time's comparisons prefer to the wall clock: the
-	// part then asks the contacts themselves (ActiveAt), as Score does.
-	mono bool
 }
 
 // batchContact is a contact of a prepared account, at its rank by ID.
@@ -197,7 +193,6 @@ func (part *batchPart) prepareAccount(s *Scorer, p *batchPrep, acct *persona.Acc
 		c := &acct.Contacts[ci]
 		bc := batchContact{index: ci, persona: ws.ranked[rank].persona, unmapped: ws.ranked[rank].unmapped}
 		bc.from, bc.until = tenureOf(c)
-		part.mono = part.mono || c.Joined != c.Joined.Round(0) || c.Left != c.Left.Round(0)
 		part.contacts = append(part.contacts, bc)
 		ws.ranked[rank].active = true // tenure is checked when scoring
 	}
@@ -320,12 +315,13 @@ func (s *Scorer) scorePrepared(dst *Result, b *Batch, a int, at time.Time) error
 	}
 	ws := s.reset(dst, acct, at)
 	dst.Dropped = append(dst.Dropped, part.setAside[part.setAsideStart[i]:part.setAsideStart[i+1]]...)
-	// Times compare on the wall clock unless both carry monotonic readings
-	// (time.Time.After and Before): then the batch asks the times themselves.
+	// Tenures compare on the wall clock, as in instant.activeAt: the
+	// contacts decide (ActiveAt) only where the scoring time carries a
+	// monotonic reading, as one of theirs may too.
 	now := instantOf(at)
 	for _, c := range part.contacts[part.contactStart[i]:part.contactStart[i+1]] {
 		active := now.within(c.from, c.until)
-		if part.mono || now.mono {
+		if now.mono {
 			active = acct.Contacts[c.index].ActiveAt(at)
 		}
 		ws.byID = append(ws.byID, c.index)
