@@ -52,6 +52,7 @@ type Scorer struct {
 	maxAge   time.Duration
 	z        float64 // normal quantile for the interval
 	zVeto    float64 // one-sided normal quantile of the veto level
+	within   float64 // (PersonSpread/Spread)^2: a person's own share of an answer's variance; 0 for the one-level model
 
 	// workspaces recycles scratch space between calls to Score, which returns
 	// a fresh Result each time and so cannot keep it there.
@@ -244,6 +245,9 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	if !(model.Spread > 0 && model.Spread <= 100) {
 		add("spread", model.Spread, fmt.Errorf("%w: want 0 < spread <= 100", ErrInvalidValue))
 	}
+	if !(model.PersonSpread >= 0 && model.PersonSpread <= model.Spread) {
+		add("person_spread", model.PersonSpread, fmt.Errorf("%w: want 0 <= person_spread <= spread", ErrInvalidValue))
+	}
 	if !(model.Confidence > 0 && model.Confidence < 1) {
 		add("confidence", model.Confidence, fmt.Errorf("%w: want strictly between 0 and 1", ErrInvalidValue))
 	}
@@ -355,6 +359,7 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 		level = DefaultVetoLevel
 	}
 	s.zVeto = distuv.UnitNormal.Quantile(level)
+	s.within = (model.PersonSpread / model.Spread) * (model.PersonSpread / model.Spread)
 	return s, nil
 }
 
@@ -393,7 +398,7 @@ func (s *Scorer) compilePriors() error {
 			s.personaPrior[p] = m.PriorMean
 			s.personaPriorV[p] = spread2 / m.PriorStrength
 		} else {
-			s.personaPrior[p], s.personaPriorV[p] = s.metricWeighted(p, nil, true)
+			s.personaPrior[p], s.personaPriorV[p] = s.metricWeighted(p, nil, 0, true)
 		}
 		if m.Unheard == UnheardPrior && !(s.personaPriorV[p] < math.Inf(1)) {
 			errs = append(errs, fieldErr("unheard", string(m.Unheard), fmt.Errorf(

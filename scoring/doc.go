@@ -39,6 +39,24 @@
 //     between metrics, and the prior as worth k such answers (the
 //     normal-normal conjugate model), so Var = Spread^2/(n + k): it shrinks
 //     as n grows and is the prior's own, Spread^2/k, when nothing was heard.
+//     With Model.PersonSpread the evidence is two-level: a person's mean
+//     on a metric is their own level, which differs between the persona's
+//     people with variance B = Spread^2 - PersonSpread^2, plus their own
+//     noise, variance W = PersonSpread^2 over a_c, Kish's effective number
+//     of their answers (of the recency weights r). The target is the mean
+//     level of the persona's N members in the account (its active
+//     contacts; unknown, h/N taken as 0, where an anonymous answer or more
+//     people than it lists were heard), a finite population, so the
+//     between-people part counts only for the share not heard: with h of
+//     them heard, n_m = (sum w_c)^2 / sum(w_c^2*((1-h/N)*B + W/a_c)/Spread^2),
+//     the number of independent answers of spread Spread that would be as
+//     precise. Everything after (shrinkage, variance, the veto's evidence)
+//     uses that n. With PersonSpread 0, a_c and N play no part and n_m is
+//     Kish's size of the people, as above. The approximations: a person's
+//     answers are independent draws around their own level (a burst of
+//     answers within days is more alike than that, so it narrows the
+//     interval more than it should), and the people heard are taken as a
+//     random draw of the persona's members.
 //     One person's answers on two metrics are rarely independent; where
 //     they agree closely, the interval is narrower than it should be, by up
 //     to a factor sqrt(M) for a person answering M metrics alike.

@@ -170,6 +170,21 @@ type Model struct {
 	// Spread is the standard deviation, on 0..100, of one person's score
 	// around the true score of their persona; it sets the intervals.
 	Spread float64 `json:"spread"`
+	// PersonSpread, in [0, Spread], is the part of Spread that is a
+	// person's own inconsistency from one answer to the next; the rest,
+	// sqrt(Spread^2 - PersonSpread^2), is the differences between people of
+	// a persona. Setting it makes the evidence two-level and the account a
+	// finite population: a persona's score estimates the mean of its
+	// members in the account (its active contacts), so hearing all of them
+	// leaves no doubt about who thinks what, only about each one's own
+	// noise, and a person's repeated answers shrink that. A sole finance
+	// executive who answered NPS 0 six times in two weeks then vetoes
+	// where one such answer is a warning (with PersonSpread = Spread; with
+	// less, one answer of everyone in the persona can veto). 0 (the
+	// default) keeps the one-level model: every person heard counts as one
+	// independent answer of spread Spread, however often they answered and
+	// however few members the persona has. See the package doc, step 4.
+	PersonSpread float64 `json:"person_spread,omitempty"`
 	// Confidence is the coverage of the interval, in (0, 1), e.g. 0.9.
 	Confidence float64 `json:"confidence"`
 	// Bands, in rising order of Min, the first at 0.

@@ -77,7 +77,7 @@ func TestBatchEqualsScore(t *testing.T) {
 	for _, m := range []struct {
 		name  string
 		model scoring.Model
-	}{{"default", scoring.DefaultModel(cat)}, {"every term", fullModel(cat)}} {
+	}{{"default", scoring.DefaultModel(cat)}, {"every term", fullModel(cat)}, {"every term, two-level", twoLevel(fullModel(cat))}} {
 		s := mustCompile(t, m.model, cat)
 		b := batchOf(t, s, cases)
 		for _, at := range []time.Time{end, end.Add(-120 * day), end.Add(200 * day)} {

@@ -67,6 +67,9 @@ func randomModel(rng *rand.Rand) scoring.Model {
 		{Group: "A", Weight: 1, Rule: []scoring.Rule{scoring.RuleMean, scoring.RuleMin}[rng.IntN(2)]},
 		{Group: "B", Weight: []float64{0, 0.4, 1, 7}[rng.IntN(4)], Rule: []scoring.Rule{scoring.RuleMean, scoring.RuleMin}[rng.IntN(2)]},
 	}
+	if rng.IntN(2) == 0 { // two-level evidence, up to all of it a person's own
+		m.PersonSpread = m.Spread * []float64{0.01, 0.5, 0.9, 1}[rng.IntN(4)]
+	}
 	return m
 }
 

@@ -19,7 +19,9 @@ type PersonaScore struct {
 	// N is the effective number of independent answers: 1/sum(W_m^2/n_m)
 	// over the metrics heard, with W_m the metric weights renormalised over
 	// them and n_m Kish's effective number of contacts on metric m. One
-	// person answering two equally weighted metrics counts 2.
+	// person answering two equally weighted metrics counts 2. With
+	// Model.PersonSpread, n_m also counts each person's repeated answers and
+	// the share of the persona's members heard (see the package doc).
 	N float64 `json:"n"`
 	// Contacts is the number of distinct people heard; Signals the number of
 	// signals used.

@@ -74,10 +74,14 @@ type unit struct {
 type metricAcc struct {
 	top                float64 // log2 of the largest unit weight so far
 	sw, swx, sw2, swxx float64 // sums over units of w, w*x, w^2, w*x^2, with w relative to 2^top
+	sw2a               float64 // sum over units of w^2/a, a the unit's effective number of answers
+	people             int32   // the number of units: people heard on the metric
+	anonymous          bool    // some unit is an anonymous signal, a person the account does not list
 }
 
-// add adds a unit of mean x and log2 weight lw.
-func (ma *metricAcc) add(lw, x float64, e *exp2Cache) {
+// add adds a unit of mean x, log2 weight lw and effective number of
+// answers a (Kish's, of its signals' recency weights).
+func (ma *metricAcc) add(lw, x, a float64, e *exp2Cache) {
 	if ma.sw == 0 {
 		ma.top = lw
 	} else if lw > ma.top {
@@ -86,6 +90,7 @@ func (ma *metricAcc) add(lw, x float64, e *exp2Cache) {
 		ma.swx *= f
 		ma.swxx *= f
 		ma.sw2 *= f * f
+		ma.sw2a *= f * f
 		ma.top = lw
 	}
 	w := e.exp2(lw - ma.top)
@@ -93,6 +98,31 @@ func (ma *metricAcc) add(lw, x float64, e *exp2Cache) {
 	ma.swx += w * x
 	ma.swxx += w * x * x
 	ma.sw2 += w * w
+	ma.sw2a += w * w / a
+	ma.people++
+}
+
+// noiseSum returns the sum that stands for sum(w^2) in the effective number
+// of independent answers behind ma's mean, n = sw^2/noiseSum, for a persona
+// with the given number of members in the account (Model.PersonSpread).
+// Without PersonSpread it is sum(w^2): Kish's size of the people. With it,
+// each person's mean is their true level (between people: a share 1-omega
+// of Spread^2) plus their own noise (a share omega, over their a answers),
+// and the target is the mean level of the persona's members in the account,
+// so the between-people part counts only for the members not heard:
+// sum(w^2 * ((1-omega)*(1-h/N) + omega/a)), h the people heard and N the
+// members. Where the account's list cannot be the population (an anonymous
+// answer, or more people heard than it lists), N is taken as unknown and
+// h/N as 0.
+func (s *Scorer) noiseSum(ma *metricAcc, members int32) float64 {
+	if s.within == 0 {
+		return ma.sw2
+	}
+	heard := 0.0
+	if !ma.anonymous && ma.people <= members {
+		heard = float64(ma.people) / float64(members)
+	}
+	return (1-s.within)*(1-heard)*ma.sw2 + s.within*ma.sw2a
 }
 
 type personaAcc struct {
@@ -101,7 +131,8 @@ type personaAcc struct {
 	raw      float64
 	theta    float64 // shrunk score
 	variance float64
-	n        float64 // effective number of independent answers: 1/sum(W_m^2/Kish_m)
+	n        float64 // effective number of independent answers: 1/sum(W_m^2/n_m)
+	members  int32   // active contacts of the persona in the account, with Model.PersonSpread
 	people   float64 // sum over people of their squared share of the persona's score
 	contacts int
 	signals  int
@@ -233,6 +264,13 @@ func (s *Scorer) reset(dst *Result, acct *persona.Account, at time.Time) *worksp
 // canonical order: persona by persona, then the relationship events, the
 // fit term, and the groups and the account in village v.
 func (s *Scorer) aggregate(dst *Result, ws *workspace, v *village, acct *persona.Account, at time.Time) {
+	if s.within > 0 { // the finite population of each persona (noiseSum)
+		for i := range ws.ranked {
+			if c := &ws.ranked[i]; c.active && c.persona >= 0 && !c.unmapped {
+				ws.persona[c.persona].members++
+			}
+		}
+	}
 	recs := ws.ordered
 	for i := 0; i < len(recs); {
 		p := recs[i].persona
@@ -281,7 +319,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec)
 			end++
 		}
 		top := recs[end-1].lr
-		var srx, sr float64
+		var srx, sr, srr float64
 		for j := i; j < end; j++ {
 			rc := &recs[j]
 			if j > i && rc.age == recs[j-1].age && rc.sig.At.Equal(recs[j-1].sig.At) {
@@ -294,9 +332,13 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec)
 			}
 			srx += r * rc.x
 			sr += r
+			srr += r * r
 			pa.signals++
 		}
-		ws.metric[u.metric].add(top, srx/sr, &ws.exp2)
+		ws.metric[u.metric].add(top, srx/sr, sr*sr/srr, &ws.exp2)
+		if u.rank < 0 {
+			ws.metric[u.metric].anonymous = true
+		}
 		ws.units = append(ws.units, unit{rank: u.rank, metric: u.metric, lw: top})
 		if u.rank >= 0 {
 			ws.ranked[u.rank].heard = true
@@ -320,10 +362,11 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec)
 		wm := weights[m] / wsum
 		x := ma.swx / ma.sw
 		pa.raw += wm * x
-		invN += wm * wm * ma.sw2 / (ma.sw * ma.sw)
+		noise := s.noiseSum(ma, pa.members)
+		invN += wm * wm * noise / (ma.sw * ma.sw)
 		if ws.means != nil {
 			*ws.means = append(*ws.means, MetricMean{Persona: s.personaIDs[p], Metric: s.metrics[m].name, Mean: x,
-				N: ma.sw * ma.sw / ma.sw2, Var: max(ma.swxx/ma.sw-x*x, 0)})
+				N: ma.sw * ma.sw / noise, Var: max(ma.swxx/ma.sw-x*x, 0)})
 		}
 	}
 	pa.raw = clamp100(pa.raw)
@@ -346,7 +389,7 @@ func (s *Scorer) aggregatePersona(dst *Result, ws *workspace, p int, recs []rec)
 	pa.heard = true
 	pa.n = 1 / invN
 	if s.metricShrink { // each metric toward its own prior
-		pa.theta, pa.variance = s.metricWeighted(p, ws.metric, s.metricsAtPrior)
+		pa.theta, pa.variance = s.metricWeighted(p, ws.metric, pa.members, s.metricsAtPrior)
 	} else { // the persona as a whole toward the one prior
 		k := s.model.PriorStrength
 		pa.theta = (pa.n*pa.raw + k*s.model.PriorMean) / (pa.n + k)
@@ -399,8 +442,9 @@ func holdsRole(acct *persona.Account, contact string, role persona.Role, t time.
 // its variance: the metric-weighted sum of the metrics' posteriors
 // (metricPosterior) over the metrics heard in acc (nil: none), with the
 // weights renormalised over them, or, with all, over every metric with
-// weight, the ones not heard at their priors.
-func (s *Scorer) metricWeighted(p int, acc []metricAcc, all bool) (theta, variance float64) {
+// weight, the ones not heard at their priors; members is the persona's
+// members in the account (noiseSum).
+func (s *Scorer) metricWeighted(p int, acc []metricAcc, members int32, all bool) (theta, variance float64) {
 	weights := s.metricWeight[p*s.nMetrics : (p+1)*s.nMetrics]
 	heard := func(m int) bool { return acc != nil && acc[m].sw > 0 }
 	var wsum float64
@@ -418,7 +462,7 @@ func (s *Scorer) metricWeighted(p int, acc []metricAcc, all bool) (theta, varian
 		if heard(m) {
 			ma = &acc[m]
 		}
-		mean, v := s.metricPosterior(p, m, ma)
+		mean, v := s.metricPosterior(p, m, ma, members)
 		theta += w / wsum * mean
 		variance += (w / wsum) * (w / wsum) * v
 	}
@@ -427,15 +471,15 @@ func (s *Scorer) metricWeighted(p int, acc []metricAcc, all bool) (theta, varian
 
 // metricPosterior returns persona p's shrunk mean on metric m and its
 // variance: (n*x + k*mean)/(n + k) and Spread^2/(n + k) for a metric heard
-// from n effective people with mean x, the prior itself (variance
-// Spread^2/k) for one not heard.
-func (s *Scorer) metricPosterior(p, m int, ma *metricAcc) (mean, variance float64) {
+// from n effective independent answers (noiseSum) with mean x, the prior
+// itself (variance Spread^2/k) for one not heard.
+func (s *Scorer) metricPosterior(p, m int, ma *metricAcc, members int32) (mean, variance float64) {
 	mu, k := s.priorMean[p*s.nMetrics+m], s.priorK[p*s.nMetrics+m]
 	spread2 := s.model.Spread * s.model.Spread
 	if ma.sw == 0 {
 		return mu, spread2 / k
 	}
-	n := ma.sw * ma.sw / ma.sw2
+	n := ma.sw * ma.sw / s.noiseSum(ma, members)
 	return (n*ma.swx/ma.sw + k*mu) / (n + k), spread2 / (n + k)
 }
 

@@ -206,6 +206,13 @@ func fullModel(cat *persona.Catalog) scoring.Model {
 	return m
 }
 
+// twoLevel returns m with 0.6 of an answer's spread a person's own
+// (Model.PersonSpread).
+func twoLevel(m scoring.Model) scoring.Model {
+	m.PersonSpread = 0.6 * m.Spread
+	return m
+}
+
 // A model with every term round-trips through JSON and scores identically,
 // and holds to the whole AccountScorer contract (shards and accumulators
 // included).
