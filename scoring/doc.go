@@ -106,6 +106,17 @@
 // applied, and Explain shows them. A seat in force that cannot be applied
 // is an error wrapping persona.ErrInvalidSeat, never a silent fallback.
 //
+// # Whom to ask next
+//
+// AnswerValues says, for each contact of an account, what one more answer
+// from them is expected to tell: the expected squared move of the score,
+// or of what hinges on it (a fitted link's P(renew)), found by scoring the
+// account again with each possible answer, so that a veto the answer could
+// make or clear, a persona whose people were all heard, or an outlook
+// already settled are valued as the model itself would update on them;
+// times the probability that they answer. package sampling plans a wave
+// from those values (sampling.PlanListening) without importing scoring.
+//
 // # Bad input
 //
 // Nothing is lost silently: every signal is either used or listed in
