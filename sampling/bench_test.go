@@ -110,3 +110,46 @@ func BenchmarkWeight(b *testing.B) {
 		})
 	}
 }
+
+// listeningBase is a base of 100,000 accounts of 20 contacts in nine
+// personas, with values and costs as a scorer might give them.
+func listeningBase() []sampling.Candidate {
+	rng := rand.New(rand.NewPCG(8, 8))
+	cands := make([]sampling.Candidate, 0, 2_000_000)
+	for a := range 100_000 {
+		acct := fmt.Sprintf("acct-%06d", a)
+		for c := range 20 {
+			p := c % 9
+			cands = append(cands, sampling.Candidate{
+				ID: fmt.Sprintf("%s-%02d", acct, c), Account: acct, Stratum: fmt.Sprint("p", p),
+				Group: fmt.Sprintf("%s/p%d", acct, p), Value: rng.ExpFloat64(), Evidence: 2 + float64(rng.IntN(4)),
+				Cost: float64(1 + 5*(p%3/2)),
+			})
+		}
+	}
+	return cands
+}
+
+// The target: a plan for 100,000 accounts and 2,000,000 contacts
+// in at most 2 s.
+func BenchmarkPlanListening(b *testing.B) {
+	cands := listeningBase()
+	opts := sampling.ListeningOptions{Budget: 200_000, Fatigue: sampling.Fatigue{MaxPerAccount: 2}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sampling.PlanListening(cands, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlanListeningPoisson(b *testing.B) {
+	cands := listeningBase()
+	opts := sampling.ListeningOptions{Budget: 200_000, Fatigue: sampling.Fatigue{MaxPerAccount: 2}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sampling.PlanListeningPoisson(cands, opts, 0.01, rand.NewPCG(1, 2)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -19,6 +19,21 @@
 // randomness only from the math/rand/v2 Source it is given. Every selected
 // unit carries its inclusion probability, fatigue thinning included.
 //
+// # Listening plans
+//
+// A relationship-survey wave planned by Allocate spends its effort where
+// answers vary most for a base-wide estimate. PlanListening plans for the
+// renewals instead (DOMAIN.md section 10): each Candidate carries what their
+// answer is expected to be worth (for an account scored by package scoring,
+// scoring.AnswerValues) and how fast further answers from their group lose
+// value (Evidence, DecayNormal), and the plan maximises the total under a
+// budget, per-candidate costs, the fatigue rules and minimums per stratum,
+// greedily with lazy evaluation (its doc says how far from optimal that can
+// be). PlanListeningPoisson draws the wave instead, with inclusion
+// probabilities proportional to value per cost, so that the same wave
+// targets information and gives design-unbiased base-wide estimates.
+// Neither imports package scoring: the values are numbers.
+//
 // # Estimating
 //
 // A Design holds the sampled units' strata, primary sampling units and

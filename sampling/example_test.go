@@ -175,3 +175,34 @@ func ExampleNewSurvey() {
 	fmt.Printf("mean %.2f (SE %.3f)\n", mean.Value, mean.SE)
 	// Output: mean 5.70 (SE 0.383)
 }
+
+// A listening wave of four invitations for two accounts, at most three an
+// account: the finance executive near a veto comes first, then the
+// line-of-business executive not heard for months, then an end user. A
+// second end user of acme would still be worth 12*13/(13*14) of the first
+// (0.00086: their persona's evidence is 12 answers), but acme is full.
+func ExamplePlanListening() {
+	candidates := []sampling.Candidate{
+		{ID: "gus", Account: "acme", Stratum: "finance-exec", Group: "acme/finance-exec", Value: 0.015, Evidence: 3},
+		{ID: "dana", Account: "acme", Stratum: "lob-exec", Group: "acme/lob-exec", Value: 0.004, Evidence: 2},
+		{ID: "eli", Account: "acme", Stratum: "end-user", Group: "acme/end-user", Value: 0.001, Evidence: 12},
+		{ID: "fay", Account: "acme", Stratum: "end-user", Group: "acme/end-user", Value: 0.001, Evidence: 12},
+		{ID: "hal", Account: "globex", Stratum: "end-user", Group: "globex/end-user", Value: 0.0008, Evidence: 2},
+		{ID: "ian", Account: "globex", Stratum: "cio", Group: "globex/cio", Value: 0.0002, Evidence: 2},
+	}
+	plan, err := sampling.PlanListening(candidates, sampling.ListeningOptions{Budget: 4, Fatigue: sampling.Fatigue{MaxPerAccount: 3}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, inv := range plan.Invitations {
+		fmt.Printf("%-5s %-7s %-13s %.5f\n", inv.ID, inv.Account, inv.Stratum, inv.Value)
+	}
+	fmt.Printf("total %.5f\n", plan.Value)
+	// Output:
+	// gus   acme    finance-exec  0.01500
+	// dana  acme    lob-exec      0.00400
+	// eli   acme    end-user      0.00100
+	// hal   globex  end-user      0.00080
+	// total 0.02080
+}
