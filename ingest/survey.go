@@ -5,6 +5,8 @@ import (
 	"io"
 	"iter"
 	"math"
+
+	"github.com/villagecx/village/persona"
 )
 
 // PlannedUnit is one row of a survey plan: a contact selected to be asked,
@@ -83,4 +85,30 @@ func Answers(r io.Reader, format Format, file string, cols Columns) (*Reader[Ans
 // WriteAnswers writes answers in the format Answers reads.
 func WriteAnswers(w io.Writer, format Format, answers iter.Seq[Answer]) error {
 	return writeAll(w, format, []string{"contact", "value"}, answers, func(a Answer) []any { return []any{a.Contact, a.Value} })
+}
+
+// Invitation is one row of a listening plan (village plan --objective
+// renewal): a contact to invite, why, and what their answer is expected to
+// be worth.
+type Invitation struct {
+	Contact string
+	Account string
+	Persona persona.ID
+	// Prob is the inclusion probability: 1 in a greedy plan.
+	Prob float64
+	// Value is what the answer is expected to be worth (the expected
+	// squared move of the account's outcome, times the chance of an answer).
+	Value float64
+	// Why says it in words.
+	Why string
+}
+
+// WriteInvitations writes a listening plan with columns contact, account,
+// persona, stratum (the persona again), prob, population (0: not known),
+// value and why, so that Plan reads it as a survey plan too.
+func WriteInvitations(w io.Writer, format Format, invitations iter.Seq[Invitation]) error {
+	cols := []string{"contact", "account", "persona", "stratum", "prob", "population", "value", "why"}
+	return writeAll(w, format, cols, invitations, func(v Invitation) []any {
+		return []any{v.Contact, v.Account, string(v.Persona), string(v.Persona), v.Prob, 0.0, v.Value, v.Why}
+	})
 }

@@ -8,6 +8,7 @@
 //	village explain --dir demo --at 2026-01-01 acct-00002       # why that account scores what it does
 //	village calibrate --dir demo --model-out fitted.json        # fit the model to the renewals
 //	village score --dir demo --model fitted.json --json
+//	village plan --objective renewal --dir demo --at 2026-01-01 --budget 300 --out invite.csv  # whom to ask, and why
 //	village plan --dir demo --budget 300 --at 2026-01-01 --asked demo/signals.csv --out plan.csv
 //	village generate --dir demo --answers-for plan.csv          # field the plan (simulated)
 //	village estimate --plan plan.csv --answers demo/answers.csv # naive, weighted, persona-weighted NPS
@@ -21,6 +22,17 @@
 // file's own column name. Contacts with no persona are mapped from their
 // job title with the built-in B2B title rules, or --titles rules.json;
 // unmapped titles are counted, and their signals dropped with a reason.
+//
+// plan --objective renewal values one more answer from every active contact
+// by how far it is expected to move the account's score (or, with --link
+// a,b, its P(renew)), the veto an answer could make or clear included, times
+// the chance that they answer (--respond), and chooses the invitations
+// worth most per cost within the budget (--draw poisson draws them with
+// probability proportional to that instead, so that the answers also
+// estimate the base's NPS without bias). Each row says why: persona, veto,
+// when last heard, ARR, the outlook and how far an answer would move it.
+// The default objective, estimate, is a Neyman-allocated survey for a
+// base-wide NPS.
 //
 // Every row of every input file is accounted for on stderr (read,
 // accepted, rejected with the reasons). Output goes to stdout, or to --out,

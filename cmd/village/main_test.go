@@ -381,3 +381,92 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// plan --objective renewal: whom to ask by what their answer would teach
+// about each renewal, greedy and drawn; the drawn plan fielded and
+// estimated like a survey plan; bad input.
+func TestPlanRenewal(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "150", "--seed", "6"); code != 0 {
+		t.Fatalf("generate: %d\n%s", code, stderr)
+	}
+	plan := filepath.Join(dir, "plan.csv")
+	args := []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "120", "--at", "2026-01-01", "--per-account", "2",
+		"--asked", filepath.Join(dir, "signals.csv"), "--link", "1,2", "--respond", "finance-exec=0.3", "--out", plan}
+	_, stderr, code := village(t, args...)
+	if code != 0 || !strings.Contains(stderr, "budget 120:") || !strings.Contains(stderr, "share of value") {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(plan)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if lines[0] != "contact,account,persona,stratum,prob,population,value,why" || len(lines) < 20 {
+		t.Fatalf("plan file:\n%.800s", data)
+	}
+	perAccount := map[string]int{}
+	for _, l := range lines[1:] {
+		f := strings.SplitN(l, ",", 8)
+		perAccount[f[1]]++
+		if f[4] != "1" || !strings.Contains(f[7], "P(renew)") || !strings.HasPrefix(strings.Trim(f[7], `"`), f[2]) {
+			t.Errorf("row %q: want prob 1 and a why naming the persona and P(renew)", l)
+		}
+	}
+	for a, n := range perAccount {
+		if n > 2 {
+			t.Errorf("account %s has %d invitations, over --per-account 2", a, n)
+		}
+	}
+	again := filepath.Join(dir, "again.csv")
+	village(t, append(args[:len(args)-1:len(args)-1], again)...)
+	if data2, _ := os.ReadFile(again); string(data2) != string(data) {
+		t.Error("the same plan twice gave two files")
+	}
+
+	// Drawn: a plan a survey can be estimated from.
+	drawn := filepath.Join(dir, "drawn.csv")
+	if _, stderr, code := village(t, "plan", "--objective", "renewal", "--draw", "poisson", "--dir", dir, "--budget", "120",
+		"--at", "2026-01-01", "--out", drawn); code != 0 || !strings.Contains(stderr, "Poisson draw") {
+		t.Fatalf("drawn plan: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "150", "--seed", "6", "--answers-for", drawn); code != 0 {
+		t.Fatalf("fielding: %d\n%s", code, stderr)
+	}
+	if out, stderr, code := village(t, "estimate", "--plan", drawn, "--answers", filepath.Join(dir, "answers.csv")); code != 0 || !strings.Contains(out, "SE") {
+		t.Fatalf("estimate: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	headerOnly := filepath.Join(dir, "empty-signals.csv")
+	os.WriteFile(headerOnly, []byte("account,contact,persona,metric,value,at,source\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"an unknown objective", []string{"plan", "--objective", "nps", "--dir", dir, "--budget", "9"}, exitUsage, "--objective"},
+		{"renewal flags with the estimate objective", []string{"plan", "--dir", dir, "--budget", "9", "--link", "1,2"}, exitUsage, "for --objective renewal"},
+		{"a bad link", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--link", "1"}, exitUsage, "intercept,slope"},
+		{"an unknown persona's response rate", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--respond", "king=0.5"}, exitUsage, `unknown persona "king"`},
+		{"a response rate off 0..1", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--respond", "cio=2"}, exitUsage, "probability"},
+		{"an unknown draw", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--draw", "lottery"}, exitUsage, "--draw"},
+		{"an unknown metric", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--metric", "mood", "--at", "2026-01-01"}, exitInput, "mood"},
+		{"a budget that buys nothing", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "0.5", "--at", "2026-01-01"}, exitInput, "invites nobody"},
+		{"a minimum that cannot be met", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "3", "--min", "5", "--at", "2026-01-01"}, exitInput, "minimum of stratum"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := village(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.says) {
+				t.Errorf("exit %d, want %d saying %q\n%s", code, tc.code, tc.says, stderr)
+			}
+		})
+	}
+	// No signals at all: every contact is valued from the priors, and the
+	// veto holders come first.
+	_, stderr, code = village(t, "plan", "--objective", "renewal", "--dir", dir, "--signals", headerOnly, "--budget", "30", "--at", "2026-01-01", "--out", plan)
+	if code != 0 {
+		t.Fatalf("no signals: exit %d\n%s", code, stderr)
+	}
+	data, _ = os.ReadFile(plan)
+	if !strings.Contains(string(data), "persona not heard") {
+		t.Errorf("no signals: plan\n%.600s", data)
+	}
+}

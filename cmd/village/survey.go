@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -61,12 +62,24 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	at := atFlag(fs)
 	minGap := fs.Int("min-gap", 90, "do not ask anyone asked in the last this many days")
 	perAccount := fs.Int("per-account", 3, "ask at most this many people per account")
-	minPer := fs.Int("min", 8, "ask at least this many of each persona, where that many are eligible")
+	minPer := fs.Int("min", 8, "ask at least this many of each persona, where that many are eligible (renewal: only when given)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and files give the same plan")
 	out := fs.String("out", "", "write the plan here (.csv or .jsonl) instead of stdout")
 	cat := persona.B2B()
 	cost := defaultCosts(cat)
 	fs.Var(cost, "cost", "cost of an interview by persona, persona=units (repeatable; default: decision group 6, technical 3, others 1)")
+	objective := fs.String("objective", "estimate", "estimate: a Neyman-allocated survey for base-wide NPS (the default); renewal: whom to ask by what their answer would teach about each renewal")
+	signalsFile := fs.String("signals", "", "renewal: the signals to score the accounts from (default: signals in --dir)")
+	committee := fs.String("committee", "", "renewal: optional committee seats")
+	model := fs.String("model", "", "renewal: scoring model JSON (default: the default model)")
+	var link linkFlag
+	fs.Var(&link, "link", "renewal: value answers by P(renew) = 1/(1+exp(-(a+b*(score-50)/50))), given as a,b (calibrate prints them); default: by the score")
+	respond := probs{}
+	fs.Var(respond, "respond", "renewal: chance that a persona answers, persona=probability (repeatable; default 1)")
+	metric := fs.String("metric", "", "renewal: the metric the survey asks (default: the model's heaviest, nps in the default model)")
+	byARR := fs.Bool("by-arr", false, "renewal: weigh each account's answers by its ARR squared (revenue at stake) rather than equally")
+	draw := fs.String("draw", "greedy", "renewal: greedy (the most valuable within the budget) or poisson (drawn with probability proportional to value per cost, for design-unbiased estimates)")
+	minProb := fs.Float64("min-prob", 0.01, "renewal, poisson: every eligible contact's least chance of being drawn")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -78,14 +91,44 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 			return usageErr("--cost: unknown persona %q", p)
 		}
 	}
+	for p := range respond {
+		if _, ok := cat.Persona(p); !ok {
+			return usageErr("--respond: unknown persona %q", p)
+		}
+	}
+	renewal := false
+	switch *objective {
+	case "renewal":
+		renewal = true
+	case "estimate":
+		if *signalsFile != "" || *committee != "" || *model != "" || link.set || len(respond) > 0 || *metric != "" || *byARR || *draw != "greedy" {
+			return usageErr("--signals, --committee, --model, --link, --respond, --metric, --by-arr and --draw are for --objective renewal")
+		}
+	default:
+		return usageErr("--objective: want renewal or estimate, not %q", *objective)
+	}
+	if *draw != "greedy" && *draw != "poisson" {
+		return usageErr("--draw: want greedy or poisson, not %q", *draw)
+	}
+	if !(*minProb >= 0 && *minProb < 1) {
+		return usageErr("--min-prob: want 0 <= p < 1")
+	}
 	t, err := parseAt(e, *at)
 	if err != nil {
 		return err
 	}
-	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}, noSignals: true}
-	b := &base{cat: cat}
-	if err := in.loadVillage(e, b); err != nil {
-		return err
+	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}, noSignals: !renewal,
+		signals: *signalsFile, committee: *committee, model: *model}
+	var b *base
+	if renewal {
+		if b, err = in.load(e); err != nil {
+			return err
+		}
+	} else {
+		b = &base{cat: cat}
+		if err := in.loadVillage(e, b); err != nil {
+			return err
+		}
 	}
 	last := map[string]time.Time{}
 	if *asked != "" {
@@ -100,6 +143,20 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 				last[sig.Contact] = sig.At
 			}
 		}
+	}
+	fatigue := sampling.Fatigue{MinGap: time.Duration(*minGap) * 24 * time.Hour, MaxPerAccount: *perAccount}
+	if renewal {
+		var mins map[string]int
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "min" && *minPer > 0 {
+				mins = map[string]int{}
+				for _, p := range cat.Personas() {
+					mins[string(p.ID)] = *minPer
+				}
+			}
+		})
+		return planRenewal(ctx, e, b, &renewalPlan{at: t, budget: *budget, fatigue: fatigue, cost: cost, respond: respond, last: last,
+			link: &link, metric: *metric, byARR: *byARR, draw: *draw, minProb: *minProb, seed: *seed, min: mins, out: *out})
 	}
 	unmapped := 0
 	frame := sampling.FrameFromAccounts(b.accounts, t, nil, nil, last)
@@ -122,7 +179,6 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	fatigue := sampling.Fatigue{MinGap: time.Duration(*minGap) * 24 * time.Hour, MaxPerAccount: *perAccount}
 	wave, err := sampling.PlanWave(frame, sampling.WaveOptions{Budget: *budget, Method: sampling.Neyman, MinPerStratum: *minPer, Fatigue: fatigue, At: t},
 		func() rand.Source { return rand.NewPCG(*seed, *seed) })
 	if err != nil {
@@ -183,7 +239,7 @@ func runEstimate(ctx context.Context, e *env, args []string) error {
 	}
 	index := map[string]int{}
 	units := make([]sampling.Unit, len(plan))
-	population := map[string]float64{}
+	var population map[string]float64 // nil when the plan gives none (a listening plan): no fpc
 	strata := make([]string, len(plan))
 	for i, u := range plan {
 		if _, dup := index[u.Contact]; dup {
@@ -193,6 +249,9 @@ func runEstimate(ctx context.Context, e *env, args []string) error {
 		units[i] = sampling.Unit{Stratum: u.Stratum, Weight: 1 / u.Prob}
 		strata[i] = u.Stratum
 		if u.Population > 0 {
+			if population == nil {
+				population = map[string]float64{}
+			}
 			population[u.Stratum] = u.Population
 		}
 	}
