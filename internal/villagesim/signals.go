@@ -1,8 +1,10 @@
 package villagesim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/villagecx/village/persona"
@@ -111,13 +113,14 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 		heavyUser := c.Persona == persona.EndUser || c.Persona == persona.TechnicalExpert
 		// This person's own leaning, in spreads: each answer is their
 		// persona's feeling, or for usage the account's value, plus spread
-		// times (leaning + noise).
+		// times (leaning + noise). With Config.People the person's own
+		// sentiment takes the place of persona + leaning in their answers.
 		bias := rng.NormFloat64()
-		spread := surveySpread
-		if heavyUser {
-			spread = heavyUserSurveySpread
-		}
+		spread := answerSpread(c.Persona)
 		feel := func() float64 { return clamp(truth.Persona[pi]+spread*(bias+rng.NormFloat64()), 0, 100) }
+		if truth.People != nil {
+			feel = func() float64 { return clamp(truth.People[ci]+spread*rng.NormFloat64(), 0, 100) }
+		}
 		adoption := func() float64 { return clamp(truth.Value+usageSpread*(bias+rng.NormFloat64()), 0, 100) }
 
 		rate, ok := cfg.ResponseRate[c.Persona]
@@ -127,7 +130,7 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 		for wave := 4; wave >= 1; wave-- {
 			at := end.Add(-time.Duration(wave) * year / 4).Add(time.Duration(rng.Int64N(int64(14 * 24 * time.Hour))))
 			if c.ActiveAt(at) && rng.Float64() < rate {
-				emit(c, "nps", math.Round(1+9*feel()/100), at)
+				emit(c, "nps", npsAnswer(feel()), at)
 			}
 		}
 		tickets := 0.3
@@ -152,6 +155,75 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 	// Shuffle so that consumers cannot rely on any order.
 	rng.Shuffle(len(sigs), func(a, b int) { sigs[a], sigs[b] = sigs[b], sigs[a] })
 	return sigs
+}
+
+// answerSpread is the spread of a person's answers around their persona's
+// feeling, from their leaning and from each answer's noise alike.
+func answerSpread(p persona.ID) float64 {
+	if p == persona.EndUser || p == persona.TechnicalExpert {
+		return heavyUserSurveySpread
+	}
+	return surveySpread
+}
+
+// npsAnswer is the NPS answer (1..10) of someone feeling feel on 0..100.
+func npsAnswer(feel float64) float64 { return math.Round(1 + 9*feel/100) }
+
+// InvitedResponseRates returns each B2B persona's chance of answering a
+// personal invitation (Respond): higher than a survey wave's
+// (DefaultResponseRates), since someone asked in person answers more
+// often, and still lower for executives than for users.
+func InvitedResponseRates() map[persona.ID]float64 {
+	return map[persona.ID]float64{
+		persona.EndUser:           0.6,
+		persona.TechnicalExpert:   0.6,
+		persona.Champion:          0.65,
+		persona.DepartmentManager: 0.5,
+		persona.LineOfBusiness:    0.35,
+		persona.FinanceExecutive:  0.3,
+		persona.Procurement:       0.35,
+		persona.CIO:               0.35,
+		persona.Security:          0.4,
+	}
+}
+
+// Respond answers a wave of invitations to contacts of account i, as the
+// simulated people would: each invited contact active at time at answers
+// with their persona's rate (nil rates: InvitedResponseRates; a persona not
+// listed answers with probability 0.2) an NPS question, the answer drawn
+// around their own sentiment with the noise of one answer, dated at. It
+// needs a base generated with Config.People. Each contact's answer comes
+// from a random stream of its own, so it does not depend on who else was
+// invited; the same seed gives the same answers. Contacts not in the
+// account are an error.
+func (b *Base) Respond(i int, invited []string, at time.Time, rates map[persona.ID]float64, seed uint64) ([]scoring.Signal, error) {
+	truth := &b.Truth[i]
+	if truth.People == nil {
+		return nil, fmt.Errorf("villagesim: Respond needs a base generated with People")
+	}
+	if rates == nil {
+		rates = InvitedResponseRates()
+	}
+	acct := &b.Accounts[i]
+	var out []scoring.Signal
+	for _, id := range invited {
+		ci := slices.IndexFunc(acct.Contacts, func(c persona.Contact) bool { return c.ID == id })
+		if ci < 0 {
+			return nil, fmt.Errorf("villagesim: account %s has no contact %q", acct.ID, id)
+		}
+		c := &acct.Contacts[ci]
+		rng := rand.New(rand.NewPCG(seed^0x726573706f6e64, uint64(i)<<24|uint64(ci)))
+		rate, ok := rates[c.Persona]
+		if !ok {
+			rate = 0.2
+		}
+		if !c.ActiveAt(at) || rng.Float64() >= rate {
+			continue
+		}
+		feel := clamp(truth.People[ci]+answerSpread(c.Persona)*rng.NormFloat64(), 0, 100)
+		out = append(out, scoring.Signal{Account: acct.ID, Contact: c.ID, Metric: "nps", Value: npsAnswer(feel), At: at, Source: "villagesim-wave"})
+	}
+	return out, nil
 }
 
 // DecisionLag is how long after Base.End renewals are decided (Renewals,
@@ -219,9 +291,9 @@ func (b *Base) RenewalProbability(i int) float64 {
 		logit += b.FitEffect * fit.Score(acct)
 	}
 	p := 1 / (1 + math.Exp(-logit))
-	for _, c := range acct.Contacts {
+	for ci, c := range acct.Contacts {
 		pi, _ := b.Catalog.Index(c.Persona)
-		if veto, _ := acct.VetoAt(b.Catalog, c.Persona, decision); veto && c.ActiveAt(decision) && b.Truth[i].Persona[pi] < KillBelow {
+		if veto, _ := acct.VetoAt(b.Catalog, c.Persona, decision); veto && c.ActiveAt(decision) && b.Truth[i].feeling(ci, pi) < KillBelow {
 			return p / 10
 		}
 	}

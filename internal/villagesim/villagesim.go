@@ -59,6 +59,17 @@ type Config struct {
 	// defaults to DefaultInfluence(); a map of ones makes the catalog's
 	// weights the truth.
 	Influence map[persona.ID]float64
+	// People, when true, gives each contact a hidden sentiment of their own
+	// (Truth.People): their persona's, plus a lean of the spread their
+	// answers have, drawn from a random stream of its own so that the rest
+	// of the base does not change. A persona's feeling in the account is
+	// then the mean of its members' there at End (the persona's own where
+	// it has none), the health and renewals follow those, a veto holder
+	// kills or caps by their own sentiment, and survey answers are drawn
+	// around each person's sentiment (Signals, Respond): the account is a
+	// finite population, so hearing its only finance executive tells all
+	// there is to know about its finance view, up to their noise.
+	People bool
 }
 
 // DefaultInfluence returns how the simulated world departs from the B2B
@@ -148,6 +159,18 @@ type Truth struct {
 	Value float64
 	// Persona holds each persona's true sentiment, indexed like the catalog.
 	Persona []float64
+	// People holds, with Config.People, each contact's own sentiment,
+	// indexed like the account's contacts; nil otherwise.
+	People []float64
+}
+
+// feeling returns how contact ci of persona pi feels: their own sentiment
+// with Config.People, else their persona's.
+func (t *Truth) feeling(ci, pi int) float64 {
+	if t.People != nil {
+		return t.People[ci]
+	}
+	return t.Persona[pi]
 }
 
 // Base is a generated customer base. Accounts and Truth are parallel.
@@ -295,6 +318,10 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 			"employees": strconv.FormatFloat(max(employees, 1), 'f', 0, 64),
 		}
 	}
+	feel := truth.Persona
+	if cfg.People {
+		feel = drawPeople(cfg, i, &acct, &truth)
+	}
 	weights, _ := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
 	total := 0.0
 	for pi, p := range cfg.Catalog.Personas() {
@@ -302,20 +329,47 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 		if x, ok := cfg.Influence[p.ID]; ok {
 			w *= x
 		}
-		truth.Health += w * truth.Persona[pi]
+		truth.Health += w * feel[pi]
 		total += w
 	}
 	if total > 0 {
 		truth.Health /= total
 	}
 	// A veto holder who is in the account and unhappy caps its health.
-	for _, c := range acct.Contacts {
+	for ci, c := range acct.Contacts {
 		veto, _ := acct.VetoAt(cfg.Catalog, c.Persona, cfg.End)
-		if pi, _ := cfg.Catalog.Index(c.Persona); veto && truth.Persona[pi] < VetoBelow {
-			truth.Health = math.Min(truth.Health, truth.Persona[pi])
+		if pi, _ := cfg.Catalog.Index(c.Persona); veto && (!cfg.People || c.ActiveAt(cfg.End)) && truth.feeling(ci, pi) < VetoBelow {
+			truth.Health = math.Min(truth.Health, truth.feeling(ci, pi))
 		}
 	}
 	return acct, truth
+}
+
+// drawPeople gives account i's contacts their own sentiments (Config.People)
+// from a stream of their own and returns each persona's feeling in the
+// account: the mean of its members' at cfg.End, or the persona's where it
+// has none there.
+func drawPeople(cfg *Config, i int, acct *persona.Account, truth *Truth) []float64 {
+	rng := rand.New(rand.NewPCG(cfg.Seed^0x70656f706c65, uint64(i)))
+	truth.People = make([]float64, len(acct.Contacts))
+	sum := make([]float64, len(truth.Persona))
+	n := make([]int, len(truth.Persona))
+	for ci, c := range acct.Contacts {
+		pi, _ := cfg.Catalog.Index(c.Persona)
+		truth.People[ci] = clamp(truth.Persona[pi]+answerSpread(c.Persona)*rng.NormFloat64(), 0, 100)
+		if c.ActiveAt(cfg.End) {
+			sum[pi] += truth.People[ci]
+			n[pi]++
+		}
+	}
+	feel := make([]float64, len(truth.Persona))
+	for pi := range feel {
+		feel[pi] = truth.Persona[pi]
+		if n[pi] > 0 {
+			feel[pi] = sum[pi] / float64(n[pi])
+		}
+	}
+	return feel
 }
 
 // drawCommittee draws account i's committee from a stream of its own.

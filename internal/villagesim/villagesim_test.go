@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/villagecx/village/persona"
@@ -272,5 +273,132 @@ func TestHealthFollowsInfluence(t *testing.T) {
 	}
 	if _, err := Generate(Config{Accounts: 1, Influence: map[persona.ID]float64{persona.CIO: math.NaN()}}); err == nil {
 		t.Error("a NaN influence was accepted")
+	}
+}
+
+// People: the same accounts as without, each contact with a sentiment of
+// their own around their persona's, a persona's feeling in the account the
+// mean of its members' at the end, and answers drawn around each person.
+func TestPeople(t *testing.T) {
+	plain, _ := Generate(Config{Seed: 3, Accounts: 300})
+	people, err := Generate(Config{Seed: 3, Accounts: 300, People: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(plain.Accounts, people.Accounts); d != "" {
+		t.Fatalf("People changed the accounts (-plain +people):\n%s", d)
+	}
+	again, _ := Generate(Config{Seed: 3, Accounts: 300, People: true})
+	if !cmp.Equal(people.Truth, again.Truth) {
+		t.Fatal("People is not deterministic")
+	}
+	var lean, n float64
+	for i, truth := range people.Truth {
+		if plain.Truth[i].People != nil || len(truth.People) != len(people.Accounts[i].Contacts) {
+			t.Fatalf("account %d: %d sentiments for %d contacts", i, len(truth.People), len(people.Accounts[i].Contacts))
+		}
+		for ci, c := range people.Accounts[i].Contacts {
+			pi, _ := people.Catalog.Index(c.Persona)
+			if c.Persona == persona.DepartmentManager && truth.People[ci] > 0 && truth.People[ci] < 100 {
+				lean += (truth.People[ci] - truth.Persona[pi]) * (truth.People[ci] - truth.Persona[pi])
+				n++
+			}
+		}
+	}
+	if sd := math.Sqrt(lean / n); math.Abs(sd-surveySpread) > 0.1*surveySpread {
+		t.Errorf("a manager's lean has SD %.2f, want about %v", sd, surveySpread)
+	}
+
+	// Respond: an active contact answers at about their persona's rate,
+	// around their own sentiment; one who left does not; a stranger is an
+	// error, and so is a base without People.
+	at := people.End.Add(-30 * 24 * time.Hour)
+	var invited, answered, far int
+	for i := range people.Accounts {
+		var ids []string
+		for _, c := range people.Accounts[i].Contacts {
+			if c.Persona == persona.FinanceExecutive || c.Persona == persona.EndUser {
+				ids = append(ids, c.ID)
+			}
+		}
+		answers, err := people.Respond(i, ids, at, map[persona.ID]float64{persona.FinanceExecutive: 0.5, persona.EndUser: 0.5}, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if c := people.Accounts[i].Contacts[slices.IndexFunc(people.Accounts[i].Contacts, func(c persona.Contact) bool { return c.ID == id })]; c.ActiveAt(at) {
+				invited++
+			}
+		}
+		for _, a := range answers {
+			ci := slices.IndexFunc(people.Accounts[i].Contacts, func(c persona.Contact) bool { return c.ID == a.Contact })
+			c := people.Accounts[i].Contacts[ci]
+			if !c.ActiveAt(at) || a.Metric != "nps" || !a.At.Equal(at) || a.Value < 1 || a.Value > 10 {
+				t.Fatalf("answer %+v from %+v", a, c)
+			}
+			if math.Abs(a.Value-npsAnswer(people.Truth[i].People[ci])) > 4 {
+				far++
+			}
+			answered++
+		}
+		same, _ := people.Respond(i, ids, at, map[persona.ID]float64{persona.FinanceExecutive: 0.5, persona.EndUser: 0.5}, 9)
+		if !cmp.Equal(answers, same) {
+			t.Fatal("Respond is not deterministic")
+		}
+	}
+	if rate := float64(answered) / float64(invited); math.Abs(rate-0.5) > 0.05 {
+		t.Errorf("%d of %d active invitees answered (%.3f), want about 0.5", answered, invited, rate)
+	}
+	if float64(far) > 0.01*float64(answered) {
+		t.Errorf("%d of %d answers more than 4 points from the person's own sentiment", far, answered)
+	}
+	if _, err := people.Respond(0, []string{"stranger"}, at, nil, 1); err == nil {
+		t.Error("a stranger answered")
+	}
+	if _, err := plain.Respond(0, nil, at, nil, 1); err == nil {
+		t.Error("Respond worked on a base without People")
+	}
+}
+
+// With People, a persona's feeling in the account is its members' mean,
+// and the health follows it: a persona's feeling in an account with one
+// active member is that member's sentiment.
+func TestPeopleHealthFollowsMembers(t *testing.T) {
+	b, _ := Generate(Config{Seed: 5, Accounts: 400, People: true, Influence: map[persona.ID]float64{}})
+	checked := 0
+	for i, acct := range b.Accounts {
+		weights, _ := acct.EffectiveWeightsAt(b.Catalog, b.End)
+		var health, total float64
+		for pi := range b.Catalog.Personas() {
+			feel, n := 0.0, 0
+			for ci, c := range acct.Contacts {
+				if cpi, _ := b.Catalog.Index(c.Persona); cpi == pi && c.ActiveAt(b.End) {
+					feel += b.Truth[i].People[ci]
+					n++
+				}
+			}
+			if n == 0 {
+				feel, n = b.Truth[i].Persona[pi], 1
+			}
+			health += weights[pi] * feel / float64(n)
+			total += weights[pi]
+		}
+		health /= total
+		capped := false
+		for ci, c := range acct.Contacts {
+			veto, _ := acct.VetoAt(b.Catalog, c.Persona, b.End)
+			if veto && c.ActiveAt(b.End) && b.Truth[i].People[ci] < VetoBelow {
+				capped = true
+			}
+		}
+		if !capped {
+			if math.Abs(health-b.Truth[i].Health) > 1e-9 {
+				t.Fatalf("account %d: health %v, members' weighted mean %v", i, b.Truth[i].Health, health)
+			}
+			checked++
+		}
+	}
+	if checked < 300 {
+		t.Errorf("only %d accounts checked", checked)
 	}
 }

@@ -45,6 +45,52 @@ func AUC(y []bool, s []float64) (float64, error) {
 	return u / (float64(pos) * float64(neg)), nil
 }
 
+// WeightedAUC is AUC with a weight per account, such as its ARR: each
+// (positive, negative) pair counts w_pos*w_neg, ties one half, over the sum
+// of those products, so that the accounts carrying the most revenue count
+// most. With equal weights it is AUC. Weights must be finite and >= 0, with
+// some positive weight in each class; O(n log n).
+func WeightedAUC(y []bool, s, w []float64) (float64, error) {
+	if err := checkPairs(y, s, "scores"); err != nil {
+		return 0, err
+	}
+	if len(w) != len(y) {
+		return 0, fmt.Errorf("calibrate: %d outcomes and %d weights: %w", len(y), len(w), ErrInvalidInput)
+	}
+	for i, x := range w {
+		if !(x >= 0) || math.IsInf(x, 1) {
+			return 0, fmt.Errorf("calibrate: weight %d is %v: %w", i, x, ErrInvalidInput)
+		}
+	}
+	idx := make([]int, len(s))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(s[a], s[b]) })
+	var below, pairs, wPos, wNeg float64 // below: negative weight scoring lower than the block
+	for i := 0; i < len(idx); {
+		j := i
+		var pos, neg float64
+		for j < len(idx) && s[idx[j]] == s[idx[i]] {
+			if y[idx[j]] {
+				pos += w[idx[j]]
+			} else {
+				neg += w[idx[j]]
+			}
+			j++
+		}
+		pairs += pos * (below + neg/2)
+		below += neg
+		wPos += pos
+		wNeg += neg
+		i = j
+	}
+	if wPos == 0 || wNeg == 0 {
+		return 0, fmt.Errorf("calibrate: weighted AUC needs weight in both outcomes: %w", ErrOneClass)
+	}
+	return pairs / (wPos * wNeg), nil
+}
+
 // Brier returns the mean squared difference between predicted probabilities
 // p and outcomes y (1 for true): 0 is perfect, 0.25 is a coin.
 func Brier(y []bool, p []float64) (float64, error) {

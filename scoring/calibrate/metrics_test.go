@@ -3,6 +3,7 @@ package calibrate_test
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,5 +77,60 @@ func TestReliability(t *testing.T) {
 	}
 	if _, err := calibrate.Reliability([]bool{true}, []float64{.5}, 0); !errors.Is(err, calibrate.ErrInvalidInput) {
 		t.Errorf("zero bins: %v", err)
+	}
+}
+
+// WeightedAUC against its definition, pair by pair: sum over positive i
+// and negative j of w_i*w_j*(1 if s_i > s_j, 1/2 if equal) over
+// sum(w_pos)*sum(w_neg); equal weights give AUC; bad weights are errors.
+func TestWeightedAUCPairByPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for trial := range 200 {
+		n := 2 + rng.IntN(40)
+		y, s, w := make([]bool, n), make([]float64, n), make([]float64, n)
+		for i := range n {
+			y[i] = rng.IntN(2) == 0
+			s[i] = float64(rng.IntN(8)) // ties
+			w[i] = []float64{0, 1, rng.ExpFloat64() * 1e5}[rng.IntN(3)]
+		}
+		y[0], y[1], w[0], w[1] = true, false, 1, 1
+		var pairs, wp, wn float64
+		for i := range n {
+			if y[i] {
+				wp += w[i]
+			} else {
+				wn += w[i]
+			}
+			for j := range n {
+				switch {
+				case !y[i] || y[j]:
+				case s[i] > s[j]:
+					pairs += w[i] * w[j]
+				case s[i] == s[j]:
+					pairs += w[i] * w[j] / 2
+				}
+			}
+		}
+		got, err := calibrate.WeightedAUC(y, s, w)
+		if err != nil || math.Abs(got-pairs/(wp*wn)) > 1e-12 {
+			t.Fatalf("trial %d: %v, %v; pair by pair %v", trial, got, err, pairs/(wp*wn))
+		}
+		ones := make([]float64, n)
+		for i := range ones {
+			ones[i] = 1
+		}
+		plain, _ := calibrate.AUC(y, s)
+		if got, _ := calibrate.WeightedAUC(y, s, ones); math.Abs(got-plain) > 1e-12 {
+			t.Fatalf("trial %d: equal weights %v, AUC %v", trial, got, plain)
+		}
+	}
+	y := []bool{true, false}
+	for _, w := range [][]float64{{1}, {1, -1}, {1, math.NaN()}, {1, math.Inf(1)}} {
+		if _, err := calibrate.WeightedAUC(y, []float64{1, 0}, w); !errors.Is(err, calibrate.ErrInvalidInput) {
+			t.Errorf("weights %v: %v", w, err)
+		}
+	}
+	if _, err := calibrate.WeightedAUC(y, []float64{1, 0}, []float64{1, 0}); !errors.Is(err, calibrate.ErrOneClass) {
+		t.Errorf("no weight on the negatives: %v", err)
 	}
 }
