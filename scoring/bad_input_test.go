@@ -263,7 +263,57 @@ func TestResultWithNaNSignalEncodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"metric":"x","value":"lots"}`), &bad); err == nil {
 		t.Error("a value of \"lots\" was accepted")
 	}
-	if err := json.Unmarshal([]byte(`{"metric":"x","value":null}`), &bad); err != nil || bad.Value != 0 {
-		t.Errorf("null value: %v, %v", bad.Value, err)
+	if err := json.Unmarshal([]byte(`{"metric":"x","value":"lots","at":"2026-01-01T00:00:00Z"}`), &bad); err == nil {
+		t.Error("a value of \"lots\" was accepted")
+	}
+}
+
+// A signal read from JSON is strict, so that a typo never scores as 0:
+// each unknown field, and each missing or null metric, value or at, is a
+// FieldError naming it (ErrUnknownField, ErrMissingField).
+func TestSignalJSONIsStrict(t *testing.T) {
+	type want struct {
+		field string
+		kind  error
+	}
+	for _, tc := range []struct {
+		name string
+		json string
+		want []want
+	}{
+		{"a misspelt value", `{"metric":"nps","valeu":9,"at":"2026-01-01T00:00:00Z"}`, []want{{"valeu", scoring.ErrUnknownField}, {"value", scoring.ErrMissingField}}},
+		{"no value", `{"metric":"nps","at":"2026-01-01T00:00:00Z"}`, []want{{"value", scoring.ErrMissingField}}},
+		{"a null value", `{"metric":"nps","value":null,"at":"2026-01-01T00:00:00Z"}`, []want{{"value", scoring.ErrMissingField}}},
+		{"no time", `{"metric":"nps","value":9}`, []want{{"at", scoring.ErrMissingField}}},
+		{"no metric", `{"value":9,"at":"2026-01-01T00:00:00Z"}`, []want{{"metric", scoring.ErrMissingField}}},
+		{"two unknown fields, in order", `{"metric":"nps","value":9,"at":"2026-01-01T00:00:00Z","zz":1,"aa":2}`, []want{{"aa", scoring.ErrUnknownField}, {"zz", scoring.ErrUnknownField}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s scoring.Signal
+			err := json.Unmarshal([]byte(tc.json), &s)
+			if err == nil {
+				t.Fatalf("accepted as %+v", s)
+			}
+			var got []want
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var fe *scoring.FieldError
+				if !errors.As(e, &fe) {
+					t.Fatalf("%v is not a FieldError", e)
+				}
+				got = append(got, want{fe.Field, fe.Err})
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("errors %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i].field != tc.want[i].field || !errors.Is(got[i].kind, tc.want[i].kind) {
+					t.Errorf("error %d: %v, want %v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+	var s scoring.Signal
+	if err := json.Unmarshal([]byte(`{"Metric":"nps","VALUE":0,"at":"2026-01-01T00:00:00Z","contact":"c"}`), &s); err != nil || s.Metric != "nps" || s.Value != 0 || s.Contact != "c" {
+		t.Errorf("names in another case, as encoding/json reads them: %+v, %v", s, err)
 	}
 }

@@ -245,8 +245,8 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	if !(model.Spread > 0 && model.Spread <= 100) {
 		add("spread", model.Spread, fmt.Errorf("%w: want 0 < spread <= 100", ErrInvalidValue))
 	}
-	if !(model.PersonSpread >= 0 && model.PersonSpread <= model.Spread) {
-		add("person_spread", model.PersonSpread, fmt.Errorf("%w: want 0 <= person_spread <= spread", ErrInvalidValue))
+	if model.PersonSpread != 0 && !(model.PersonSpread > 0 && model.PersonSpread <= model.Spread) {
+		add("person_spread", model.PersonSpread, fmt.Errorf("%w: want 0 (one level) or 0 < person_spread <= spread", ErrInvalidValue))
 	}
 	if !(model.Confidence > 0 && model.Confidence < 1) {
 		add("confidence", model.Confidence, fmt.Errorf("%w: want strictly between 0 and 1", ErrInvalidValue))

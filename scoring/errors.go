@@ -22,10 +22,13 @@ var (
 	ErrWrongAccount     = errors.New("accumulator belongs to another account or time")
 	ErrCorrupt          = errors.New("corrupt accumulator encoding")
 	ErrForeignBatch     = errors.New("batch prepared by another scorer")
+	ErrUnknownField     = errors.New("unknown field")
+	ErrMissingField     = errors.New("missing or null required field")
 )
 
-// FieldError reports one invalid field of a Model: its path (for example
-// "metrics[1].max"), the value found there, and the kind of problem.
+// FieldError reports one invalid field of a Model, or of a Signal read from
+// JSON: its path (for example "metrics[1].max"), the value found there, and
+// the kind of problem.
 type FieldError struct {
 	Field string
 	Value any

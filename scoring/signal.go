@@ -3,6 +3,7 @@ package scoring
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -381,9 +382,56 @@ func (s Signal) MarshalJSON() ([]byte, error) {
 	}{plain(s), strconv.FormatFloat(s.Value, 'g', -1, 64)})
 }
 
+type signalField struct {
+	name     string
+	required bool
+}
+
+// signalFields are the JSON names of Signal's fields, and which of them
+// a signal cannot do without.
+var signalFields = [...]signalField{{"account", false}, {"contact", false}, {"persona", false}, {"metric", true}, {"value", true}, {"at", true}, {"source", false}}
+
 // UnmarshalJSON decodes what MarshalJSON encodes: the value as a number or
-// as one of the strings "NaN", "+Inf", "-Inf".
+// as one of the strings "NaN", "+Inf", "-Inf". It is strict, so that a
+// typo never scores as a value of 0: a field that is not one of Signal's
+// (a misspelt "valeu") is a *FieldError wrapping ErrUnknownField, and a
+// metric, value or at that is missing or null one wrapping
+// ErrMissingField, each naming the field (all of them, joined, in the order
+// of the JSON names). Names match as encoding/json matches them, ignoring
+// case.
 func (s *Signal) UnmarshalJSON(data []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	var errs []error
+	unknown := make([]string, 0, len(fields))
+	for name := range fields {
+		if !slices.ContainsFunc(signalFields[:], func(f signalField) bool { return strings.EqualFold(f.name, name) }) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		errs = append(errs, fieldErr(name, string(fields[name]), ErrUnknownField))
+	}
+	for _, f := range signalFields {
+		if !f.required {
+			continue
+		}
+		present := false
+		for name, raw := range fields {
+			if strings.EqualFold(name, f.name) && string(raw) != "null" {
+				present = true
+			}
+		}
+		if !present {
+			errs = append(errs, fieldErr(f.name, nil, ErrMissingField))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
 	type plain Signal
 	var v struct {
 		plain
@@ -393,10 +441,6 @@ func (s *Signal) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*s = Signal(v.plain)
-	if len(v.Value) == 0 || string(v.Value) == "null" {
-		s.Value = 0
-		return nil
-	}
 	if v.Value[0] == '"' {
 		var text string
 		if err := json.Unmarshal(v.Value, &text); err != nil {

@@ -136,6 +136,10 @@ func TestBadRequests(t *testing.T) {
 	}{
 		{"bad JSON", "POST", "/v1/accounts/acme/score", `{"signals": [`, http.StatusBadRequest, "bad JSON"},
 		{"an unknown field", "POST", "/v1/accounts/acme/score", `{"signalz": []}`, http.StatusBadRequest, "signalz"},
+		{"a misspelt signal value", "POST", "/v1/accounts/acme/score",
+			`{"signals": [{"contact": "x", "metric": "nps", "valeu": 9, "at": "2026-01-01T00:00:00Z"}]}`, http.StatusBadRequest, "valeu"},
+		{"a null signal value", "POST", "/v1/accounts/acme/score",
+			`{"signals": [{"contact": "x", "metric": "nps", "value": null, "at": "2026-01-01T00:00:00Z"}]}`, http.StatusBadRequest, "missing or null"},
 		{"two JSON values", "POST", "/v1/accounts/acme/score", `{"signals": []} {}`, http.StatusBadRequest, "more than one"},
 		{"an unknown account", "POST", "/v1/accounts/ghost/score", `{"signals": []}`, http.StatusNotFound, "unknown account"},
 		{"an account ID that does not match the path", "POST", "/v1/accounts/acme/score", `{"account": {"id": "other"}, "signals": []}`, http.StatusBadRequest, "does not match"},

@@ -113,6 +113,10 @@ type Evaluation struct {
 	Brier       float64
 	LogLoss     float64
 	Reliability []Bin
+	// Predicted holds the out-of-fold probabilities of renewal the figures
+	// are computed from, indexed like the outcomes given, for measures of
+	// one's own (WeightedAUC by ARR, say).
+	Predicted []float64
 }
 
 // Report is the result of Calibrate: the calibrated model, its link to
@@ -429,7 +433,7 @@ func crossValidate(s *scoring.Scorer, cands []candidate, data []Outcome, baseRes
 		if m == plainRow && !withPlain {
 			continue
 		}
-		e := Evaluation{Name: names[m]}
+		e := Evaluation{Name: names[m], Predicted: pred[m]}
 		var err error
 		if e.AUC, err = AUC(y, pred[m]); err != nil {
 			return nil, err
