@@ -14,6 +14,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -68,7 +69,8 @@ type Config struct {
 	// kills or caps by their own sentiment, and survey answers are drawn
 	// around each person's sentiment (Signals, Respond): the account is a
 	// finite population, so hearing its only finance executive tells all
-	// there is to know about its finance view, up to their noise.
+	// there is to know about its finance view, up to their noise. Only the
+	// personas with someone in the account at End weigh in its health.
 	People bool
 }
 
@@ -319,13 +321,17 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 		}
 	}
 	feel := truth.Persona
+	var present []bool
 	if cfg.People {
-		feel = drawPeople(cfg, i, &acct, &truth)
+		feel, present = drawPeople(cfg, i, &acct, &truth)
 	}
 	weights, _ := acct.EffectiveWeightsAt(cfg.Catalog, cfg.End)
 	total := 0.0
 	for pi, p := range cfg.Catalog.Personas() {
 		w := weights[pi]
+		if present != nil && !present[pi] && slices.Contains(present, true) {
+			w = 0 // with People, the personas with nobody in the account do not decide its renewal
+		}
 		if x, ok := cfg.Influence[p.ID]; ok {
 			w *= x
 		}
@@ -347,9 +353,9 @@ func genAccount(cfg *Config, i int) (persona.Account, Truth) {
 
 // drawPeople gives account i's contacts their own sentiments (Config.People)
 // from a stream of their own and returns each persona's feeling in the
-// account: the mean of its members' at cfg.End, or the persona's where it
-// has none there.
-func drawPeople(cfg *Config, i int, acct *persona.Account, truth *Truth) []float64 {
+// account, the mean of its members' at cfg.End (the persona's where it has
+// none there), and whether it has any.
+func drawPeople(cfg *Config, i int, acct *persona.Account, truth *Truth) (feel []float64, present []bool) {
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x70656f706c65, uint64(i)))
 	truth.People = make([]float64, len(acct.Contacts))
 	sum := make([]float64, len(truth.Persona))
@@ -362,14 +368,14 @@ func drawPeople(cfg *Config, i int, acct *persona.Account, truth *Truth) []float
 			n[pi]++
 		}
 	}
-	feel := make([]float64, len(truth.Persona))
+	feel, present = make([]float64, len(truth.Persona)), make([]bool, len(truth.Persona))
 	for pi := range feel {
 		feel[pi] = truth.Persona[pi]
 		if n[pi] > 0 {
-			feel[pi] = sum[pi] / float64(n[pi])
+			feel[pi], present[pi] = sum[pi]/float64(n[pi]), true
 		}
 	}
-	return feel
+	return feel, present
 }
 
 // drawCommittee draws account i's committee from a stream of its own.
