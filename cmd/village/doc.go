@@ -43,8 +43,11 @@
 //	0    done; rows rejected and accounts that cannot be scored (a committee
 //	     that cannot be applied, a contact listed twice) are reported on
 //	     stderr, and the others written
-//	1    done as for 0, but --strict was given and some row was rejected or
-//	     some account could not be scored
+//	1    nothing could be scored: score wrote its rows but no account
+//	     heard a usable signal (the commonest reasons for the signals
+//	     dropped, with counts, are printed); or done as for 0, but --strict
+//	     was given and some row was rejected, some account could not be
+//	     scored or heard nobody
 //	2    usage: an unknown command or flag, a missing argument
 //	3    input: a file that cannot be read, a missing column, an invalid
 //	     model or title rules, an account asked for that is not in the

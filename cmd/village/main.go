@@ -135,7 +135,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nTry it in two commands:\n  village generate --dir demo\n  village score --dir demo\n\n"+
 		"'village COMMAND --help' lists a command's flags with examples.\n"+
-		"Exit codes: 0 done, 1 --strict found rejected rows or unscored accounts, 2 usage, 3 input, 130 interrupted.\n")
+		"Exit codes: 0 done, 1 nothing could be scored (score: no account heard; the reasons are printed) or --strict found\n"+
+		"rejected rows or accounts not scored, 2 usage, 3 input, 130 interrupted.\n")
 }
 
 // flags returns a flag set for the command that returns errors rather
@@ -159,6 +160,7 @@ func parse(e *env, fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(e.stderr, "village %s: %s\n\nExamples:\n  %s\n\nFlags:\n", name, h.summary, h.examples)
 		fs.SetOutput(e.stderr)
 		fs.PrintDefaults()
+		fmt.Fprintf(e.stderr, "\nExit codes: 0 done, 1 nothing could be scored or --strict found rejected rows or accounts not scored, 2 usage, 3 input, 130 interrupted.\n")
 		return err
 	case err != nil:
 		return &exitError{exitUsage, err}

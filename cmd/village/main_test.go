@@ -228,6 +228,56 @@ func TestStrictAndUnscorableAccounts(t *testing.T) {
 	}
 }
 
+// Nothing scored is not success: a header-only signals file, or a --col
+// that reads the contacts' IDs from their account column, exits 1 naming
+// the commonest reasons; under --strict so does an account that heard
+// nobody.
+func TestNothingScoredIsNotSuccess(t *testing.T) {
+	dir := demo(t)
+	empty := filepath.Join(t.TempDir(), "signals.csv")
+	os.WriteFile(empty, []byte("account,contact,persona,metric,value,at,source\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	for _, tc := range []struct {
+		name string
+		args []string
+		says []string
+	}{
+		{"a header-only signals file", []string{"--signals", empty}, []string{"0 accounts scored, 25 heard nobody", "no account could be scored", "no signal was read"}},
+		{"contact IDs read from the account column", []string{"--col", "id=account"}, []string{"no account could be scored", "contact not in the account", "--col"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := village(t, append([]string{"score", "--dir", dir, "--at", "2026-01-01", "--out", out}, tc.args...)...)
+			if code != exitStrict {
+				t.Errorf("exit %d, want %d\n%s", code, exitStrict, stderr)
+			}
+			for _, want := range tc.says {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr does not say %q:\n%s", want, stderr)
+				}
+			}
+			if n := strings.Count(stderr, " not scored: "); n > 10 {
+				t.Errorf("%d accounts named one by one, want at most 10", n)
+			}
+		})
+	}
+	// One account that heard nobody: done, but not under --strict.
+	some := filepath.Join(t.TempDir(), "signals.csv")
+	data, _ := os.ReadFile(filepath.Join(dir, "signals.csv"))
+	var kept []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if !strings.HasPrefix(l, "acct-00003,") {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(some, []byte(strings.Join(kept, "\n")+"\n"), 0o644)
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--signals", some, "--out", out); code != 0 || !strings.Contains(stderr, "1 heard nobody") {
+		t.Errorf("one account heard nobody: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--signals", some, "--out", out, "--strict"); code != exitStrict {
+		t.Errorf("one account heard nobody, --strict: exit %d\n%s", code, stderr)
+	}
+}
+
 // Interrupted (the context cancelled, as Ctrl-C does), a command exits 130
 // and leaves no output file behind.
 func TestInterruptLeavesNothing(t *testing.T) {

@@ -92,6 +92,10 @@ func (r row) fields() []string {
 // order (with their contacts and signals), yielding each result, and
 // reports on stderr each account that cannot be scored. It draws a
 // progress line on a terminal.
+// shownErrors is how many accounts that cannot be scored are named one by
+// one on stderr; the rest are counted.
+const shownErrors = 10
+
 func scoreEach(ctx context.Context, e *env, b *base, in iter.Seq2[persona.Account, []scoring.Signal], at time.Time) (iter.Seq[*scoring.Result], *int) {
 	unscored := new(int)
 	return func(yield func(*scoring.Result) bool) {
@@ -114,7 +118,9 @@ func scoreEach(ctx context.Context, e *env, b *base, in iter.Seq2[persona.Accoun
 			}
 			if err != nil {
 				*unscored++
-				fmt.Fprintf(e.stderr, "account %s not scored: %v\n", b.accounts[i].ID, err)
+				if *unscored <= shownErrors {
+					fmt.Fprintf(e.stderr, "account %s not scored: %v\n", b.accounts[i].ID, err)
+				}
 				i++
 				continue
 			}
@@ -167,6 +173,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	}
 	results, unscored := scoreEach(ctx, e, b, accounts, t)
 	n := 0
+	var tally dropTally
 	err = writeOutput(e, *out, func(w io.Writer) error {
 		var enc *json.Encoder
 		var cw *csv.Writer
@@ -177,6 +184,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 			cw.Write(rowColumns)
 		}
 		for r := range results {
+			tally.add(r)
 			rw := rowOf(r)
 			var err error
 			if enc != nil {
@@ -207,11 +215,84 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if st != nil {
 		b.rejected, b.orphans = st.finish(e)
 	}
-	fmt.Fprintf(e.stderr, "%d accounts scored, %d could not be\n", n, *unscored)
-	if in.strict && (b.rejected > 0 || *unscored > 0 || b.orphans > 0) {
+	if *unscored > shownErrors {
+		fmt.Fprintf(e.stderr, "and %d more accounts not scored (the first %d are named above)\n", *unscored-shownErrors, shownErrors)
+	}
+	if tally.silent == 0 {
+		fmt.Fprintf(e.stderr, "%d accounts scored, %d could not be\n", n, *unscored)
+	} else {
+		fmt.Fprintf(e.stderr, "%d accounts scored, %d heard nobody (no usable signal), %d could not be\n", n-tally.silent, tally.silent, *unscored)
+	}
+	if n+*unscored > 0 && n-tally.silent == 0 {
+		return &exitError{exitStrict, fmt.Errorf("no account could be scored: %s", tally.why())}
+	}
+	if in.strict && (b.rejected > 0 || *unscored > 0 || b.orphans > 0 || tally.silent > 0) {
 		return errStrict
 	}
 	return nil
+}
+
+// dropTally counts, over the results written, the accounts that heard
+// nobody and why signals were dropped, to say why nothing could be scored.
+type dropTally struct {
+	silent  int // results with no usable signal (Scored false)
+	signals int // signals dropped
+	reasons map[scoring.Reason]int
+}
+
+func (d *dropTally) add(r *scoring.Result) {
+	if !r.Scored {
+		d.silent++
+	}
+	if d.reasons == nil {
+		d.reasons = map[scoring.Reason]int{}
+	}
+	for i := range r.Dropped {
+		d.reasons[r.Dropped[i].Reason]++
+		d.signals++
+	}
+}
+
+// why names the three commonest reasons with their counts, and what to
+// look at for the commonest.
+func (d *dropTally) why() string {
+	if d.signals == 0 {
+		return "no signal was read for any account: is the signals file empty, or its account column mapped to the wrong header?"
+	}
+	reasons := make([]scoring.Reason, 0, len(d.reasons))
+	for r := range d.reasons {
+		reasons = append(reasons, r)
+	}
+	slices.SortFunc(reasons, func(a, b scoring.Reason) int {
+		return cmp.Or(cmp.Compare(d.reasons[b], d.reasons[a]), cmp.Compare(a, b))
+	})
+	var parts []string
+	for _, r := range reasons[:min(3, len(reasons))] {
+		parts = append(parts, fmt.Sprintf("%s %s", thousands(d.reasons[r]), r))
+	}
+	msg := fmt.Sprintf("%s signals dropped: %s", thousands(d.signals), strings.Join(parts, ", "))
+	switch reasons[0] {
+	case scoring.ReasonUnknownContact:
+		msg += "; do the signals' contact IDs match the contacts file's (did a --col map the wrong file)?"
+	case scoring.ReasonUnmappedContact:
+		msg += "; their job titles map to no persona: give --titles rules that map them"
+	case scoring.ReasonFuture:
+		msg += "; is --at before the signals?"
+	case scoring.ReasonExpired:
+		msg += "; is --at long after the signals, or the model's max_age short?"
+	case scoring.ReasonUnknownMetric:
+		msg += "; the model has no metric of those names: see 'village model default'"
+	}
+	return msg
+}
+
+// thousands writes n with commas between thousands: 635,201.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func runExplain(ctx context.Context, e *env, args []string) error {
