@@ -204,3 +204,38 @@ func TestPlanAndAnswers(t *testing.T) {
 		t.Errorf("answers %v, summary %+v", got, a.Summary())
 	}
 }
+
+// An invitations history: answered, unanswered, and the rows rejected
+// with their column (no contact, a time that is not one, an answer before
+// its invitation).
+func TestInvitations(t *testing.T) {
+	in := "contact,sent_at,answered_at\n" +
+		"c1,2026-01-05,2026-01-07T10:00:00Z\n" +
+		"c2,2026-01-05,\n" +
+		",2026-01-05,\n" +
+		"c3,soon,\n" +
+		"c4,2026-01-05,2026-01-01\n"
+	r, err := ingest.Invitations(strings.NewReader(in), ingest.CSV, "invitations.csv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	want := []ingest.Invited{
+		{Contact: "c1", SentAt: day("2026-01-05T00:00:00Z"), AnsweredAt: day("2026-01-07T10:00:00Z")},
+		{Contact: "c2", SentAt: day("2026-01-05T00:00:00Z")},
+	}
+	got := r.Collect()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if !got[0].Answered() || got[1].Answered() {
+		t.Error("Answered")
+	}
+	s := r.Summary()
+	if s.Rejected != 3 || s.Errors[0].Column != "contact" || s.Errors[1].Column != "sent_at" || s.Errors[2].Column != "answered_at" {
+		t.Errorf("summary %+v", s)
+	}
+	if _, err := ingest.Invitations(strings.NewReader("contact,answered_at\nc1,\n"), ingest.CSV, "invitations.csv", nil); err == nil {
+		t.Error("a file without sent_at was read")
+	}
+}

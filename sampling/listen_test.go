@@ -375,3 +375,44 @@ func TestPlanListeningPoisson(t *testing.T) {
 		t.Error("the same source gives another plan")
 	}
 }
+
+// ResponseRates is the beta posterior mean, by hand: prior 0.3 worth 10
+// invitations; 2 of 20 answered gives (2 + 3)/(20 + 10) = 1/6; no history
+// leaves the prior; a stratum without a prior starts from the fallback:
+// 5 of 5 at fallback 0.2 gives (5 + 2)/(5 + 10) = 7/15.
+func TestResponseRates(t *testing.T) {
+	var history []sampling.InvitationOutcome
+	for i := range 20 {
+		history = append(history, sampling.InvitationOutcome{Stratum: "finance-exec", Answered: i < 2})
+	}
+	for range 5 {
+		history = append(history, sampling.InvitationOutcome{Stratum: "wizard", Answered: true})
+	}
+	rates, err := sampling.ResponseRates(history, map[string]float64{"finance-exec": 0.3, "end-user": 0.6}, 0.2, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sampling.ResponseRate{
+		{Stratum: "end-user", Rate: 0.6, Prior: 0.6, Strength: 10},
+		{Stratum: "finance-exec", Rate: 5.0 / 30, Sent: 20, Answered: 2, Prior: 0.3, Strength: 10},
+		{Stratum: "wizard", Rate: 7.0 / 15, Sent: 5, Answered: 5, Prior: 0.2, Strength: 10},
+	}
+	if len(rates) != len(want) {
+		t.Fatalf("rates %+v", rates)
+	}
+	for i := range want {
+		got := rates[i]
+		if got.Stratum != want[i].Stratum || got.Sent != want[i].Sent || got.Answered != want[i].Answered ||
+			got.Prior != want[i].Prior || math.Abs(got.Rate-want[i].Rate) > 1e-15 {
+			t.Errorf("rate %d: %+v, want %+v", i, got, want[i])
+		}
+	}
+	for _, bad := range []struct {
+		prior              map[string]float64
+		fallback, strength float64
+	}{{nil, 0.2, 0}, {nil, 0.2, math.Inf(1)}, {nil, 1.5, 1}, {map[string]float64{"x": -0.1}, 0.2, 1}, {map[string]float64{"x": math.NaN()}, 0.2, 1}} {
+		if _, err := sampling.ResponseRates(history, bad.prior, bad.fallback, bad.strength); !errors.Is(err, sampling.ErrInvalidValue) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}

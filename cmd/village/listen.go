@@ -26,7 +26,7 @@ type renewalPlan struct {
 	budget  float64
 	fatigue sampling.Fatigue
 	cost    costs
-	respond probs
+	respond map[persona.ID]sampling.ResponseRate
 	last    map[string]time.Time // when each contact was last asked (--asked)
 	link    *linkFlag
 	metric  string
@@ -77,6 +77,70 @@ func (l *linkFlag) probability(score float64) float64 {
 	return 1 / (1 + math.Exp(-(l.intercept + l.slope*(score-50)/50)))
 }
 
+// responseRates returns each persona's chance of answering an invitation:
+// the default by group (decision 0.3, technical 0.45, others 0.55) or
+// --respond's, as a prior worth 20 invitations that the history in the
+// invitations file (if any) updates. Invitations of contacts that are not in
+// the contacts file are counted and left out.
+func responseRates(e *env, b *base, respond probs, path string) (map[persona.ID]sampling.ResponseRate, error) {
+	prior := map[string]float64{}
+	for _, p := range b.cat.Personas() {
+		switch p.Group {
+		case persona.GroupDecision:
+			prior[string(p.ID)] = 0.3
+		case persona.GroupTechnical:
+			prior[string(p.ID)] = 0.45
+		default:
+			prior[string(p.ID)] = 0.55
+		}
+		if r, ok := respond[p.ID]; ok {
+			prior[string(p.ID)] = r
+		}
+	}
+	var history []sampling.InvitationOutcome
+	if path != "" {
+		rows, _, err := readAll(e, path, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Invited], error) {
+			return ingest.Invitations(r, f, p, nil)
+		})
+		if err != nil {
+			return nil, err
+		}
+		personaOf := map[string]persona.ID{}
+		for i := range b.accounts {
+			for _, c := range b.accounts[i].Contacts {
+				personaOf[c.ID] = c.Persona
+			}
+		}
+		strangers, unmapped := 0, 0
+		for _, v := range rows {
+			p, ok := personaOf[v.Contact]
+			switch {
+			case !ok:
+				strangers++
+			case p == persona.Unmapped:
+				unmapped++
+			default:
+				history = append(history, sampling.InvitationOutcome{Stratum: string(p), Answered: v.Answered()})
+			}
+		}
+		if strangers+unmapped > 0 {
+			fmt.Fprintf(e.stderr, "%s: %d invitation(s) of contacts not in the contacts file and %d of unknown persona: not used\n", path, strangers, unmapped)
+		}
+		if len(history) == 0 {
+			return nil, inputErr(fmt.Errorf("%s: no invitation of a known contact: nothing to learn response rates from", path))
+		}
+	}
+	rates, err := sampling.ResponseRates(history, prior, 0.5, 20)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	out := map[persona.ID]sampling.ResponseRate{}
+	for _, r := range rates {
+		out[persona.ID(r.Stratum)] = r
+	}
+	return out, nil
+}
+
 // planRenewal plans a listening wave by what each answer would teach about
 // the renewal: every active contact of a known persona valued by
 // scoring.AnswerValues, the wave chosen by sampling.PlanListening (or drawn
@@ -86,13 +150,11 @@ func planRenewal(ctx context.Context, e *env, b *base, o *renewalPlan) error {
 	if o.link.set {
 		opts.Outcome = o.link.probability
 	}
-	if len(o.respond) > 0 {
-		opts.Respond = func(_ *persona.Account, c *persona.Contact) float64 {
-			if p, ok := o.respond[c.Persona]; ok {
-				return p
-			}
-			return 1
+	opts.Respond = func(_ *persona.Account, c *persona.Contact) float64 {
+		if r, ok := o.respond[c.Persona]; ok {
+			return r.Rate
 		}
+		return 1 // an unmapped contact, whose answer would not be used
 	}
 	type valued struct {
 		values []scoring.AnswerValue
@@ -290,7 +352,7 @@ func summarise(e *env, plan *sampling.ListeningPlan, cands []sampling.Candidate,
 		fmt.Fprintf(e.stderr, "%d account(s) could not be valued (see above)\n", unvalued)
 	}
 	tw := tabwriter.NewWriter(e.stderr, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "persona\tcandidates\tasked recently\tcost\tinvited\tshare of value\t")
+	fmt.Fprintln(tw, "persona\tcandidates\tasked recently\tcost\tanswers\t(history)\tinvited\tshare of value\t")
 	keys := make([]string, 0, len(by))
 	for k := range by {
 		keys = append(keys, k)
@@ -302,7 +364,9 @@ func summarise(e *env, plan *sampling.ListeningPlan, cands []sampling.Candidate,
 		if plan.Value > 0 {
 			share = t.value / plan.Value
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%g\t%d\t%.0f%%\t\n", k, t.candidates, t.recent, o.cost[persona.ID(k)], t.invited, 100*share)
+		r := o.respond[persona.ID(k)]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%g\t%.0f%%\t%d of %d\t%d\t%.0f%%\t\n", k, t.candidates, t.recent, o.cost[persona.ID(k)],
+			100*r.Rate, r.Answered, r.Sent, t.invited, 100*share)
 	}
 	return tw.Flush()
 }

@@ -486,6 +486,24 @@ func TestPlanRenewal(t *testing.T) {
 
 	headerOnly := filepath.Join(dir, "empty-signals.csv")
 	os.WriteFile(headerOnly, []byte("account,contact,persona,metric,value,at,source\n"), 0o644)
+	strangers := filepath.Join(dir, "strangers.csv")
+	os.WriteFile(strangers, []byte("contact,sent_at,answered_at\nghost,2025-10-01,\n"), 0o644)
+	history := filepath.Join(dir, "invitations.csv")
+	contacts, _ := os.ReadFile(filepath.Join(dir, "contacts.csv"))
+	var inv strings.Builder
+	inv.WriteString("contact,sent_at,answered_at\nghost,2025-10-01,\n")
+	for k, l := range strings.Split(strings.TrimSpace(string(contacts)), "\n")[1:] {
+		answered := ""
+		if k%4 == 0 {
+			answered = "2025-10-09"
+		}
+		inv.WriteString(strings.SplitN(l, ",", 2)[0] + ",2025-10-01," + answered + "\n")
+	}
+	os.WriteFile(history, []byte(inv.String()), 0o644)
+	_, stderr, code = village(t, "plan", "--objective", "renewal", "--dir", dir, "--budget", "60", "--at", "2026-01-01", "--invitations", history, "--out", again)
+	if code != 0 || !strings.Contains(stderr, "1 invitation(s) of contacts not in the contacts file") || !strings.Contains(stderr, "(history)") {
+		t.Errorf("with an invitations history: exit %d\n%s", code, stderr)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -500,6 +518,7 @@ func TestPlanRenewal(t *testing.T) {
 		{"an unknown draw", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--draw", "lottery"}, exitUsage, "--draw"},
 		{"an unknown metric", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--metric", "mood", "--at", "2026-01-01"}, exitInput, "mood"},
 		{"a budget that buys nothing", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "0.5", "--at", "2026-01-01"}, exitInput, "invites nobody"},
+		{"an invitations history of strangers only", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "9", "--at", "2026-01-01", "--invitations", strangers}, exitInput, "nothing to learn"},
 		{"a minimum that cannot be met", []string{"plan", "--objective", "renewal", "--dir", dir, "--budget", "3", "--min", "5", "--at", "2026-01-01"}, exitInput, "minimum of stratum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -75,7 +75,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	var link linkFlag
 	fs.Var(&link, "link", "renewal: value answers by P(renew) = 1/(1+exp(-(a+b*(score-50)/50))), given as a,b (calibrate prints them); default: by the score")
 	respond := probs{}
-	fs.Var(respond, "respond", "renewal: chance that a persona answers, persona=probability (repeatable; default 1)")
+	fs.Var(respond, "respond", "renewal: chance that a persona answers an invitation, persona=probability (repeatable; default: decision group 0.3, technical 0.45, others 0.55, or as --invitations shows)")
+	invitations := fs.String("invitations", "", "renewal: invitations history (contact, sent_at, answered_at empty if unanswered): each persona's response rate, shrunk toward --respond's worth 20 invitations")
 	metric := fs.String("metric", "", "renewal: the metric the survey asks (default: the model's heaviest, nps in the default model)")
 	byARR := fs.Bool("by-arr", false, "renewal: weigh each account's answers by its ARR squared (revenue at stake) rather than equally")
 	draw := fs.String("draw", "greedy", "renewal: greedy (the most valuable within the budget) or poisson (drawn with probability proportional to value per cost, for design-unbiased estimates)")
@@ -101,8 +102,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	case "renewal":
 		renewal = true
 	case "estimate":
-		if *signalsFile != "" || *committee != "" || *model != "" || link.set || len(respond) > 0 || *metric != "" || *byARR || *draw != "greedy" {
-			return usageErr("--signals, --committee, --model, --link, --respond, --metric, --by-arr and --draw are for --objective renewal")
+		if *signalsFile != "" || *committee != "" || *model != "" || link.set || len(respond) > 0 || *metric != "" || *byARR || *draw != "greedy" || *invitations != "" {
+			return usageErr("--signals, --committee, --model, --link, --respond, --invitations, --metric, --by-arr and --draw are for --objective renewal")
 		}
 	default:
 		return usageErr("--objective: want renewal or estimate, not %q", *objective)
@@ -155,7 +156,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 				}
 			}
 		})
-		return planRenewal(ctx, e, b, &renewalPlan{at: t, budget: *budget, fatigue: fatigue, cost: cost, respond: respond, last: last,
+		rates, err := responseRates(e, b, respond, *invitations)
+		if err != nil {
+			return err
+		}
+		return planRenewal(ctx, e, b, &renewalPlan{at: t, budget: *budget, fatigue: fatigue, cost: cost, respond: rates, last: last,
 			link: &link, metric: *metric, byARR: *byARR, draw: *draw, minProb: *minProb, seed: *seed, min: mins, out: *out})
 	}
 	unmapped := 0

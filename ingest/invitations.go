@@ -1,0 +1,49 @@
+package ingest
+
+import (
+	"io"
+	"time"
+)
+
+// Invited is one row of an invitations history: a contact invited to
+// answer at SentAt, and when they answered (zero: they did not).
+type Invited struct {
+	Contact    string
+	SentAt     time.Time
+	AnsweredAt time.Time
+}
+
+// Answered reports whether the invitation was answered.
+func (v Invited) Answered() bool { return !v.AnsweredAt.IsZero() }
+
+var invitationColumns = []string{"contact", "sent_at", "answered_at"}
+
+// Invitations reads an invitations history with columns contact, sent_at
+// and answered_at (contact and sent_at required; answered_at empty when the
+// invitation went unanswered). Times are RFC 3339 or YYYY-MM-DD; an answer
+// dated before its invitation is rejected.
+func Invitations(r io.Reader, format Format, file string, cols Columns) (*Reader[Invited], error) {
+	return newReader(r, format, file, cols, invitationColumns, []string{"contact", "sent_at"}, func(rec record) (Invited, string, string) {
+		v := Invited{Contact: rec.get("contact")}
+		if v.Contact == "" {
+			return v, "contact", "missing value"
+		}
+		raw, col, reason := need(rec, "sent_at")
+		if reason != "" {
+			return v, col, reason
+		}
+		var err error
+		if v.SentAt, err = parseTime(raw); err != nil {
+			return v, "sent_at", err.Error()
+		}
+		if raw := rec.get("answered_at"); raw != "" {
+			if v.AnsweredAt, err = parseTime(raw); err != nil {
+				return v, "answered_at", err.Error()
+			}
+			if v.AnsweredAt.Before(v.SentAt) {
+				return v, "answered_at", "before the invitation was sent"
+			}
+		}
+		return v, "", ""
+	})
+}
