@@ -51,9 +51,11 @@ func parseSeat(rec record, cat *persona.Catalog) (Seat, string, string) {
 			return s, "persona", "missing value (a " + string(s.Kind) + " seat names a persona)"
 		}
 		if cat != nil {
-			if _, ok := cat.Persona(s.Persona); !ok {
-				return s, "persona", fmt.Sprintf("unknown persona %q", s.Persona)
+			id, ok := cat.Lookup(string(s.Persona))
+			if !ok {
+				return s, "persona", fmt.Sprintf("unknown persona %q (want one of %s)", s.Persona, cat.IDs())
 			}
+			s.Persona = id
 		}
 	case persona.SeatRole:
 		if s.Contact == "" {

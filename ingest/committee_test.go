@@ -239,3 +239,28 @@ func TestInvitations(t *testing.T) {
 		t.Error("a file without sent_at was read")
 	}
 }
+
+// Persona IDs as another tool spells them are read as the catalog's own,
+// in contacts and committee seats alike; an unknown one lists the valid IDs.
+func TestPersonaSpellings(t *testing.T) {
+	cat := persona.B2B()
+	in := "id,account,persona\nc1,acme,Finance_Exec\nc2,acme,end user\nc3,acme,wizard\n"
+	r, err := ingest.Contacts(strings.NewReader(in), ingest.CSV, "contacts.csv", ingest.ContactOptions{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Collect()
+	if len(got) != 2 || got[0].Persona != persona.FinanceExecutive || got[1].Persona != persona.EndUser {
+		t.Errorf("contacts %+v", got)
+	}
+	if s := r.Summary(); s.Rejected != 1 || !strings.Contains(s.Errors[0].Reason, "want one of lob-exec, finance-exec") {
+		t.Errorf("summary %+v", s)
+	}
+	seats, err := ingest.Committee(strings.NewReader("account,kind,persona\nacme,veto,PROCUREMENT\n"), ingest.CSV, "committee.csv", ingest.CommitteeOptions{Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := seats.Collect(); len(s) != 1 || s[0].Persona != persona.Procurement {
+		t.Errorf("seats %+v", s)
+	}
+}

@@ -267,8 +267,12 @@ func parseContact(rec record, opts *ContactOptions, unmapped func(title string))
 		}
 		c.Persona = id
 	}
-	if _, ok := opts.Catalog.Persona(c.Persona); !ok && c.Persona != persona.Unmapped {
-		return c, "persona", fmt.Sprintf("unknown persona %q", c.Persona)
+	if c.Persona != persona.Unmapped {
+		id, ok := opts.Catalog.Lookup(string(c.Persona))
+		if !ok {
+			return c, "persona", fmt.Sprintf("unknown persona %q (want one of %s)", c.Persona, opts.Catalog.IDs())
+		}
+		c.Persona = id
 	}
 	var err error
 	if v := rec.get("joined"); v != "" {

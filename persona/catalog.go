@@ -7,6 +7,8 @@ import (
 	"iter"
 	"math"
 	"slices"
+	"strings"
+	"unicode"
 )
 
 // ID identifies a persona within a Catalog, e.g. "cio" or "end-user".
@@ -144,6 +146,47 @@ func (c *Catalog) Persona(id ID) (Persona, bool) {
 		return Persona{}, false
 	}
 	return c.personas[i], true
+}
+
+// Lookup finds a persona by an ID as people and other tools spell it:
+// exactly, or else ignoring case, '-', '_' and spaces ("Finance_Exec" and
+// "finance exec" find finance-exec). It reports false for no match, and
+// for a spelling that two of the catalog's IDs share.
+func (c *Catalog) Lookup(s string) (ID, bool) {
+	if _, ok := c.byID[ID(s)]; ok {
+		return ID(s), true
+	}
+	key := looseID(s)
+	var found ID
+	n := 0
+	for _, p := range c.personas {
+		if looseID(string(p.ID)) == key {
+			found = p.ID
+			n++
+		}
+	}
+	return found, n == 1
+}
+
+// looseID is an ID in lower case without '-', '_' and spaces.
+func looseID(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// IDs returns the personas' IDs in the catalog's order, joined by ", ",
+// for messages that list the valid ones.
+func (c *Catalog) IDs() string {
+	ids := make([]string, len(c.personas))
+	for i, p := range c.personas {
+		ids[i] = string(p.ID)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // Index returns the position of the persona with the given ID in the

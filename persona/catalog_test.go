@@ -230,3 +230,40 @@ func TestRoleText(t *testing.T) {
 		t.Errorf("String(42) = %q", s)
 	}
 }
+
+func TestLookupAsPeopleSpellIt(t *testing.T) {
+	cat := persona.B2B()
+	for _, tc := range []struct {
+		in   string
+		want persona.ID
+		ok   bool
+	}{
+		{"finance-exec", persona.FinanceExecutive, true},
+		{"finance_exec", persona.FinanceExecutive, true},
+		{"Finance Exec", persona.FinanceExecutive, true},
+		{"FINANCEEXEC", persona.FinanceExecutive, true},
+		{"cio", persona.CIO, true},
+		{"finance", "", false},
+		{"", "", false},
+	} {
+		got, ok := cat.Lookup(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Two IDs that the loose spelling cannot tell apart: only exact matches.
+	twins, err := persona.NewCatalog([]persona.Group{{ID: "g", Weight: 1}},
+		[]persona.Persona{{ID: "a-b", Group: "g", Weight: 1}, {ID: "a_b", Group: "g", Weight: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := twins.Lookup("a-b"); !ok || id != "a-b" {
+		t.Errorf("exact a-b: %q, %v", id, ok)
+	}
+	if id, ok := twins.Lookup("A B"); ok {
+		t.Errorf("ambiguous A B found %q", id)
+	}
+	if got := cat.IDs(); !strings.HasPrefix(got, "lob-exec, finance-exec, ") || strings.Count(got, ", ") != cat.Len()-1 {
+		t.Errorf("IDs() = %q", got)
+	}
+}

@@ -246,3 +246,30 @@ func skipAllocationCountUnderRace(t *testing.T) {
 		t.Skip("counts allocations, which the race detector adds to: run without -race")
 	}
 }
+
+// BenchmarkAnswerValues values one more answer from every contact of
+// villagesim accounts (27 contacts and 66 signals on average), the work
+// village plan --objective renewal does per account.
+func BenchmarkAnswerValues(b *testing.B) {
+	base, err := villagesim.Generate(villagesim.Config{Seed: 1, Accounts: 500})
+	if err != nil {
+		b.Fatal(err)
+	}
+	signals := base.Signals(villagesim.SignalConfig{Seed: 1})
+	s := mustCompile(b, scoring.DefaultModel(base.Catalog), base.Catalog)
+	opts := &scoring.AnswerOptions{Metric: "nps"}
+	contacts := 0
+	for i := range base.Accounts {
+		contacts += len(base.Accounts[i].Contacts)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		i := n % len(base.Accounts)
+		if _, _, err := s.AnswerValues(base.Accounts[i], signals[i], base.End, opts); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(contacts)/float64(len(base.Accounts)), "contacts/account")
+}

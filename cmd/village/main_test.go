@@ -528,6 +528,11 @@ func TestPlanRenewal(t *testing.T) {
 			}
 		})
 	}
+	// Personas as other tools spell them.
+	if _, stderr, code := village(t, "plan", "--objective", "renewal", "--dir", dir, "--budget", "30", "--at", "2026-01-01",
+		"--cost", "Finance_Exec=2", "--respond", "end user=0.5", "--out", again); code != 0 || !strings.Contains(stderr, "finance-exec") {
+		t.Errorf("loose persona spellings: exit %d\n%s", code, stderr)
+	}
 	// No signals at all: every contact is valued from the priors, and the
 	// veto holders come first.
 	_, stderr, code = village(t, "plan", "--objective", "renewal", "--dir", dir, "--signals", headerOnly, "--budget", "30", "--at", "2026-01-01", "--out", plan)

@@ -50,6 +50,23 @@ func (c costs) Set(s string) error {
 	return nil
 }
 
+// canonical re-keys a per-persona flag's map by the catalog's IDs, as
+// persona.Catalog.Lookup finds them ("finance_exec" is finance-exec); an
+// unknown persona is a usage error listing the valid IDs.
+func canonical[M ~map[persona.ID]float64](cat *persona.Catalog, flagName string, m M) error {
+	for p, v := range m {
+		id, ok := cat.Lookup(string(p))
+		if !ok {
+			return usageErr("%s: unknown persona %q (want one of %s)", flagName, p, cat.IDs())
+		}
+		if id != p {
+			delete(m, p)
+			m[id] = v
+		}
+	}
+	return nil
+}
+
 func runPlan(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "plan")
 	dir := fs.String("dir", "", "a folder holding accounts and contacts as .csv or .jsonl")
@@ -87,15 +104,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if !(*budget > 0) || fs.NArg() > 0 || *minGap < 0 || *perAccount < 0 || *minPer < 0 {
 		return usageErr("give a positive --budget, non-negative --min-gap, --per-account and --min, and no arguments")
 	}
-	for p := range cost {
-		if _, ok := cat.Persona(p); !ok {
-			return usageErr("--cost: unknown persona %q", p)
-		}
+	if err := canonical(cat, "--cost", cost); err != nil {
+		return err
 	}
-	for p := range respond {
-		if _, ok := cat.Persona(p); !ok {
-			return usageErr("--respond: unknown persona %q", p)
-		}
+	if err := canonical(cat, "--respond", respond); err != nil {
+		return err
 	}
 	renewal := false
 	switch *objective {
