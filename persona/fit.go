@@ -17,8 +17,8 @@ const (
 
 // FitRule is one characteristic of the ideal customer: when an account's
 // Trait matches, the account's fit score gains Points (negative for a sign
-// of bad fit). A rule matches on text (Is: the value is one of these,
-// ignoring case) or on a number (the value parses as a number and is at
+// of bad fit). A rule matches on text (Is: the value is one of these, ignoring
+// case and spaces around either) or on a number (the value parses as a number and is at
 // least AtLeast and below Below, either bound left out as nil). Trait is a
 // key of Account.Traits, or TraitSegment or TraitARR.
 //
@@ -144,7 +144,7 @@ func (r *FitRule) match(a *Account) (matched, known bool) {
 	}
 	if len(r.Is) > 0 {
 		for _, want := range r.Is {
-			if strings.EqualFold(strings.TrimSpace(v), want) {
+			if strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(want)) {
 				return true, true
 			}
 		}

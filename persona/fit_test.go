@@ -99,3 +99,13 @@ func TestFitProfileValidate(t *testing.T) {
 		})
 	}
 }
+
+// A rule's own values are trimmed like the account's: " saas" matches
+// "SaaS " (a spreadsheet's stray space on either side).
+func TestFitRuleTrimsBothSides(t *testing.T) {
+	p := persona.FitProfile{Rules: []persona.FitRule{{Trait: "model", Is: []string{" saas"}, Points: 1}}, Good: 1, Poor: -1}
+	a := persona.Account{ID: "a", Traits: map[string]string{"model": "SaaS "}}
+	if got := p.Score(&a); got != 1 {
+		t.Errorf("score %v, want 1", got)
+	}
+}

@@ -97,7 +97,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	metric := fs.String("metric", "", "renewal: the metric the survey asks (default: the model's heaviest, nps in the default model)")
 	byARR := fs.Bool("by-arr", false, "renewal: weigh each account's answers by its ARR squared (revenue at stake) rather than equally")
 	draw := fs.String("draw", "greedy", "renewal: greedy (the most valuable within the budget) or poisson (drawn with probability proportional to value per cost, for design-unbiased estimates)")
-	minProb := fs.Float64("min-prob", 0.01, "renewal, poisson: every eligible contact's least chance of being drawn")
+	minProb := fs.Float64("min-prob", 0, "renewal, poisson: every eligible contact's least chance of being drawn (0: contacts whose answer is worth nothing are never drawn; every other has a chance)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}

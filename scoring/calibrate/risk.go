@@ -96,7 +96,14 @@ func RevenueAtRisk(link Link, accounts []persona.Account, results []scoring.Resu
 		risk.AtRisk = arr * (1 - risk.Renew)
 		risk.AtRiskLow = arr * (1 - math.Max(pLow, pHigh))
 		risk.AtRiskHigh = arr * (1 - math.Min(pLow, pHigh))
+		// The lever moves the sum of the parts before the veto cap and the
+		// clamp to 0..100, then caps and clamps it again.
 		uncapped := r.Score - r.VetoAdjustment
+		for _, t := range r.Terms {
+			if t.Kind == scoring.TermClamp {
+				uncapped -= t.Points
+			}
+		}
 		for _, p := range r.Personas {
 			moved := uncapped + p.Weight*(typical[p.Persona]-p.Score)
 			if r.Veto.Applied && r.Veto.Persona != p.Persona {

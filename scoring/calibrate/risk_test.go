@@ -77,3 +77,30 @@ func TestRevenueAtRiskHandComputed(t *testing.T) {
 		}
 	}
 }
+
+// A lever moves the parts before the clamp: an account whose terms pushed
+// it to -20, clamped to 0 (a clamp term of +20), with x at 10 and y at 50
+// (weights 0.5) and typical scores 30 and 50. Raising x to its typical
+// moves the unclamped sum by 0.5*20 = +10, to -10: still 0, so no change;
+// from the clamped 0 it would wrongly read as 10.
+func TestRevenueAtRiskLeverBeforeTheClamp(t *testing.T) {
+	link := calibrate.Link{Intercept: 0, Slope: 2}
+	accounts := []persona.Account{{ID: "a", ARR: 1000}, {ID: "t", ARR: 1}}
+	results := []scoring.Result{
+		{Account: "a", Scored: true, Score: 0, Low: 0, High: 10,
+			Personas: []scoring.PersonaScore{{Persona: "x", Score: 10, Weight: 0.5}, {Persona: "y", Score: 50, Weight: 0.5}},
+			Terms:    []scoring.Term{{Kind: scoring.TermLeft, Points: -50}, {Kind: scoring.TermClamp, Points: 20}}},
+		// Sets the typical x at 30.
+		{Account: "t", Scored: true, Score: 40, Low: 30, High: 50,
+			Personas: []scoring.PersonaScore{{Persona: "x", Score: 30, Weight: 0.5}, {Persona: "y", Score: 50, Weight: 0.5}}},
+	}
+	risks, _, err := calibrate.RevenueAtRisk(link, accounts, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range risks[0].Levers {
+		if l.Change != 0 {
+			t.Errorf("lever %+v: want no change, the account stays clamped at 0", l)
+		}
+	}
+}

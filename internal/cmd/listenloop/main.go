@@ -321,7 +321,7 @@ func (l *loop) valuePlan(cands []candidate, budget float64, maxPer int, poisson 
 	lo := sampling.ListeningOptions{Budget: budget, At: l.waveAt, Fatigue: sampling.Fatigue{MaxPerAccount: maxPer}}
 	var plan *sampling.ListeningPlan
 	if poisson {
-		plan, err = sampling.PlanListeningPoisson(sc, lo, 0.01, rand.NewPCG(l.seed, 99))
+		plan, err = sampling.PlanListeningPoisson(sc, lo, 0, rand.NewPCG(l.seed, 99))
 	} else {
 		plan, err = sampling.PlanListening(sc, lo)
 	}
