@@ -28,6 +28,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"log"
@@ -242,7 +243,7 @@ func (l *loop) plan(policy string, per float64) (*wave, error) {
 		for k := range order {
 			order[k] = k
 		}
-		slices.SortStableFunc(order, func(a, b int) int { return -cmpFloat(key[a], key[b]) })
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(key[b], key[a]) })
 		perAccount := map[int]int{}
 		left := budget
 		for _, k := range order {
@@ -374,14 +375,4 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
