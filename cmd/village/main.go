@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 )
 
@@ -92,6 +93,9 @@ func main() {
 // run runs the command line args and returns the exit code, having printed
 // any error on stderr.
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 2 && args[0] == "help" && slices.ContainsFunc(commands, func(c command) bool { return c.name == args[1] }) {
+		args = []string{args[1], "--help"} // village help CMD is village CMD --help
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stderr)
 		if len(args) == 0 {

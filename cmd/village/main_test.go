@@ -108,6 +108,16 @@ func TestScoreExplainAndModelGolden(t *testing.T) {
 		t.Fatalf("explain: exit %d\n%s", code, stderr)
 	}
 	golden(t, "explain.txt", out)
+	// A known and an unknown account: the known one explained, the other
+	// reported, exit 1.
+	out, stderr, code = village(t, "explain", "--dir", dir, "--at", "2026-01-01", "acct-00002", "acct-99999")
+	if code != exitStrict || !strings.HasPrefix(out, "acct-00002: ") || !strings.Contains(stderr, `not in the accounts file: "acct-99999" (1 explained)`) {
+		t.Errorf("explain a known and an unknown account: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// village help CMD is CMD --help.
+	if _, stderr, code := village(t, "help", "score"); code != 0 || !strings.HasPrefix(stderr, "village score: ") || !strings.Contains(stderr, "-strict") {
+		t.Errorf("help score: exit %d\n%.300s", code, stderr)
+	}
 	out, _, code = village(t, "model", "default")
 	if code != 0 || !strings.Contains(out, `"veto_on": "evidence"`) {
 		t.Errorf("model default: exit %d\n%.300s", code, out)
@@ -163,7 +173,7 @@ func TestBadInput(t *testing.T) {
 		{"a missing file", []string{"score", "--dir", dir, "--signals", "/nonexistent.csv", "--out", out}, exitInput, "/nonexistent.csv"},
 		{"a file without the columns", []string{"score", "--dir", dir, "--signals", noHeader, "--out", out}, exitInput, `missing column "metric"`},
 		{"an invalid model", []string{"score", "--dir", dir, "--model", badModel, "--out", out}, exitInput, "model has no metrics"},
-		{"an unknown account", []string{"explain", "--dir", dir, "nobody"}, exitInput, `account "nobody" is not in the accounts file`},
+		{"an unknown account", []string{"explain", "--dir", dir, "nobody"}, exitStrict, `not in the accounts file: "nobody"`},
 		{"explain with no account", []string{"explain", "--dir", dir}, exitUsage, "name one account"},
 		{"title rules naming an unknown persona", []string{"score", "--dir", dir, "--titles", badTitles, "--out", out}, exitInput, `unknown persona`},
 		{"an account listed twice", []string{"score", "--dir", dir, "--accounts", twice, "--out", out}, exitInput, `account "acme" listed twice`},
@@ -361,6 +371,10 @@ func TestPlanAndEstimate(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte("contact,account,stratum,prob,population\nc1,a,cio,0,5\n"), 0o644)
+	emptyAnswers := filepath.Join(dir, "no-answers.csv")
+	os.WriteFile(emptyAnswers, []byte("contact,value\n"), 0o644)
+	strangerAnswers := filepath.Join(dir, "stranger-answers.csv")
+	os.WriteFile(strangerAnswers, []byte("contact,value\nghost,9\n"), 0o644)
 	elevens := filepath.Join(dir, "elevens.csv")
 	first := strings.SplitN(string(data), "\n", 3)[1]
 	os.WriteFile(elevens, []byte("contact,value\n"+strings.SplitN(first, ",", 2)[0]+",11\n"), 0o644)
@@ -371,6 +385,8 @@ func TestPlanAndEstimate(t *testing.T) {
 		says string
 	}{
 		{"a plan with a rejected row", []string{"estimate", "--plan", bad, "--answers", answers}, exitInput, "must be whole"},
+		{"an empty answers file", []string{"estimate", "--plan", plan, "--answers", emptyAnswers}, exitInput, "no answer in the file"},
+		{"answers from nobody in the plan", []string{"estimate", "--plan", plan, "--answers", strangerAnswers}, exitInput, "none of its 1 answers"},
 		{"an answer off the NPS scale", []string{"estimate", "--plan", plan, "--answers", elevens}, exitInput, "whole number 0..10"},
 		{"no budget", []string{"plan", "--dir", dir}, exitUsage, "--budget"},
 		{"an unknown persona's cost", []string{"plan", "--dir", dir, "--budget", "9", "--cost", "king=3"}, exitUsage, `unknown persona "king"`},

@@ -314,28 +314,38 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var accounts []int // indices in b.accounts
+	// The accounts found are explained and the others reported, so that
+	// one typo among several IDs does not hide the rest.
+	var missing []string
+	explained, failed := 0, 0
 	for _, id := range fs.Args() {
-		i, ok := b.account(id)
-		if !ok {
-			return inputErr(fmt.Errorf("account %q is not in the accounts file", id))
-		}
-		accounts = append(accounts, i)
-	}
-	for n, i := range accounts {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		i, ok := b.account(id)
+		if !ok {
+			missing = append(missing, strconv.Quote(id))
+			continue
+		}
 		r, err := b.scorer.Score(b.accounts[i], b.signals[i], t)
 		if err != nil {
-			return inputErr(err)
+			fmt.Fprintf(e.stderr, "account %s not scored: %v\n", id, err)
+			failed++
+			continue
 		}
-		if n > 0 {
+		if explained > 0 {
 			fmt.Fprintln(e.stdout)
 		}
 		if err := r.Explain(e.stdout); err != nil {
 			return err
 		}
+		explained++
+	}
+	switch {
+	case len(missing) > 0:
+		return &exitError{exitStrict, fmt.Errorf("not in the accounts file: %s (%d explained)", strings.Join(missing, ", "), explained)}
+	case failed > 0:
+		return &exitError{exitStrict, fmt.Errorf("%d account(s) could not be scored (see above; %d explained)", failed, explained)}
 	}
 	return nil
 }

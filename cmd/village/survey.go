@@ -294,6 +294,12 @@ func runEstimate(ctx context.Context, e *env, args []string) error {
 	if unplanned > 0 || again > 0 {
 		fmt.Fprintf(e.stderr, "%d answer(s) from contacts not in the plan and %d repeated answer(s): not used\n", unplanned, again)
 	}
+	switch {
+	case len(answers) == 0:
+		return inputErr(fmt.Errorf("%s: no answer in the file: nothing to estimate from", *answersFile))
+	case !slices.Contains(responded, true):
+		return inputErr(fmt.Errorf("%s: none of its %d answers is from a contact in the plan %s", *answersFile, len(answers), *planFile))
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
