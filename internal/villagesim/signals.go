@@ -114,14 +114,19 @@ func accountSignals(acct *persona.Account, truth *Truth, cat *persona.Catalog, e
 		// This person's own leaning, in spreads: each answer is their
 		// persona's feeling, or for usage the account's value, plus spread
 		// times (leaning + noise). With Config.People the person's own
-		// sentiment takes the place of persona + leaning in their answers.
+		// sentiment takes the place of persona + leaning in their answers
+		// and of the account's value in their usage.
 		bias := rng.NormFloat64()
 		spread := answerSpread(c.Persona)
 		feel := func() float64 { return clamp(truth.Persona[pi]+spread*(bias+rng.NormFloat64()), 0, 100) }
-		if truth.People != nil {
-			feel = func() float64 { return clamp(truth.People[ci]+spread*rng.NormFloat64(), 0, 100) }
-		}
 		adoption := func() float64 { return clamp(truth.Value+usageSpread*(bias+rng.NormFloat64()), 0, 100) }
+		if truth.People != nil {
+			// A person's answers and their own use of the product follow
+			// their own sentiment: usage tells about its users, not about
+			// the account's deciders.
+			feel = func() float64 { return clamp(truth.People[ci]+spread*rng.NormFloat64(), 0, 100) }
+			adoption = func() float64 { return clamp(truth.People[ci]+usageSpread*rng.NormFloat64(), 0, 100) }
+		}
 
 		rate, ok := cfg.ResponseRate[c.Persona]
 		if !ok {

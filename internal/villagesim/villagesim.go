@@ -67,7 +67,8 @@ type Config struct {
 	// then the mean of its members' there at End (the persona's own where
 	// it has none), the health and renewals follow those, a veto holder
 	// kills or caps by their own sentiment, and survey answers are drawn
-	// around each person's sentiment (Signals, Respond): the account is a
+	// around each person's sentiment, and so is each user's usage (Signals,
+	// Respond): the account is a
 	// finite population, so hearing its only finance executive tells all
 	// there is to know about its finance view, up to their noise. Only the
 	// personas with someone in the account at End weigh in its health.
