@@ -104,10 +104,14 @@ func B2BTitleRules() TitleRules {
 			{Persona: CIO, Keywords: []string{"cio", "chief information officer", "cto", "chief technology officer", "vp it", "head of it", "it director"}},
 			{Persona: FinanceExecutive, Keywords: []string{"cfo", "chief financial officer", "finance", "controller", "treasurer"}},
 			{Persona: Procurement, Keywords: []string{"procurement", "purchasing", "sourcing", "buyer", "vendor management"}},
-			{Persona: LineOfBusiness, Keywords: []string{"ceo", "coo", "chief", "president", "vp", "vice president", "general manager", "head of", "svp", "evp"}},
+			{Persona: LineOfBusiness, Keywords: []string{"ceo", "coo", "chief", "president", "vp", "vice president", "general manager", "head of", "svp", "evp",
+				"line of business", "business owner", "managing director", "executive"}},
 			{Persona: Champion, Keywords: []string{"champion", "product owner", "program manager", "programme manager"}},
-			{Persona: TechnicalExpert, Keywords: []string{"engineer", "developer", "architect", "administrator", "admin", "devops", "analyst", "technician", "sre"}},
-			{Persona: DepartmentManager, Keywords: []string{"manager", "director", "lead", "supervisor"}},
+			{Persona: TechnicalExpert, Keywords: []string{"engineer", "developer", "architect", "administrator", "admin", "devops", "analyst", "technician", "sre",
+				"technical expert", "technical", "expert", "consultant"}},
+			{Persona: DepartmentManager, Keywords: []string{"manager", "director", "lead", "supervisor", "team leader"}},
+			{Persona: EndUser, Keywords: []string{"end user", "user", "associate", "specialist", "agent", "representative", "coordinator", "assistant",
+				"clerk", "operator", "officer", "staff"}},
 		},
 	}
 }

@@ -28,8 +28,10 @@ func TestB2BTitleRules(t *testing.T) {
 		{"Head of Customer Operations", persona.LineOfBusiness, true},
 		{"Staff Software Engineer", persona.TechnicalExpert, true},
 		{"Warehouse Manager", persona.DepartmentManager, true},
-		{"Associate", persona.Unmapped, false}, // contains "cio" only as letters, not as a word
-		{"Sales Representative", persona.Unmapped, false},
+		{"Sociologist", persona.Unmapped, false}, // contains "cio" only as letters, not as a word
+		{"Associate", persona.EndUser, true},
+		{"Sales Representative", persona.EndUser, true},
+		{"Professor", persona.Unmapped, false},
 		{"", persona.Unmapped, false},
 	}
 	for _, tc := range tests {
@@ -74,5 +76,36 @@ func TestNewTitleMapperErrors(t *testing.T) {
 	var fe *persona.FieldError
 	if !errors.As(err, &fe) || fe.Field != "rules[0].persona" {
 		t.Errorf("first FieldError = %+v", fe)
+	}
+}
+
+// The built-in rules map every B2B persona's own name (what village
+// generate writes as a title) to that persona, and common CRM titles too.
+func TestB2BTitleRulesCoverTheCatalogAndCommonTitles(t *testing.T) {
+	cat := persona.B2B()
+	m, err := persona.NewTitleMapper(persona.B2BTitleRules(), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range cat.Personas() {
+		if id, ok := m.Map(p.Name); !ok || id != p.ID {
+			t.Errorf("%q maps to %q (%v), want %q", p.Name, id, ok, p.ID)
+		}
+	}
+	for title, want := range map[string]persona.ID{
+		"Customer Support Agent":             persona.EndUser,
+		"Operations Associate":               persona.EndUser,
+		"Sales Representative":               persona.EndUser,
+		"Senior Software Engineer":           persona.TechnicalExpert,
+		"Managing Director, EMEA":            persona.LineOfBusiness,
+		"Business Owner - Payments":          persona.LineOfBusiness,
+		"Team Leader, Claims":                persona.DepartmentManager,
+		"Chief Information Security Officer": persona.Security,
+		"Procurement Specialist":             persona.Procurement,
+		"Financial Controller":               persona.FinanceExecutive,
+	} {
+		if id, _ := m.Map(title); id != want {
+			t.Errorf("%q maps to %q, want %q", title, id, want)
+		}
 	}
 }

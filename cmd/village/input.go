@@ -21,7 +21,7 @@ import (
 type inputs struct {
 	dir                                             string
 	accounts, contacts, signals, committee, outcome string
-	model, titles                                   string
+	model, titles, titlesReplace                    string
 	cols                                            columns
 	strict                                          bool
 	// noSignals is set by commands that read no signals (plan).
@@ -39,7 +39,8 @@ func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
 		fs.StringVar(&in.outcome, "outcomes", "", "renewal outcomes: account, renewed, at")
 	}
 	fs.StringVar(&in.model, "model", "", "scoring model JSON (default: the default model; see 'village model default')")
-	fs.StringVar(&in.titles, "titles", "", "job-title rules JSON (persona.TitleRules; default: the built-in B2B rules)")
+	fs.StringVar(&in.titles, "titles", "", "job-title rules JSON (persona.TitleRules) tried before the built-in B2B rules ('village titles' prints those)")
+	fs.StringVar(&in.titlesReplace, "titles-replace", "", "job-title rules JSON used instead of the built-in ones")
 	fs.Var(in.cols, "col", "read a logical column from another column name, logical=actual (repeatable), e.g. at=timestamp")
 	fs.BoolVar(&in.strict, "strict", false, "exit 1 if any row is rejected or any account cannot be scored")
 }
@@ -158,23 +159,41 @@ func (in *inputs) loadModel() (*base, error) {
 	return b, nil
 }
 
-// titleMapper returns the title rules given (or the built-in B2B ones).
+// titleMapper returns the built-in B2B title rules, with the rules of
+// --titles before them (so that they win; their fallback, if any, replaces
+// the built-in none), or only those of --titles-replace.
 func (in *inputs) titleMapper(cat *persona.Catalog) (*persona.TitleMapper, error) {
 	rules := persona.B2BTitleRules()
-	if in.titles != "" {
-		data, err := os.ReadFile(in.titles)
+	path := in.titles
+	if in.titlesReplace != "" {
+		if in.titles != "" {
+			return nil, usageErr("give --titles (rules added before the built-in ones) or --titles-replace, not both")
+		}
+		path = in.titlesReplace
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, inputErr(err)
 		}
+		var own persona.TitleRules
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rules); err != nil {
-			return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+		if err := dec.Decode(&own); err != nil {
+			return nil, inputErr(fmt.Errorf("title rules %s: %w", path, err))
+		}
+		if in.titlesReplace != "" {
+			rules = own
+		} else {
+			rules.Rules = append(own.Rules, rules.Rules...)
+			if own.Fallback != "" {
+				rules.Fallback = own.Fallback
+			}
 		}
 	}
 	titles, err := persona.NewTitleMapper(rules, cat)
 	if err != nil {
-		return nil, inputErr(fmt.Errorf("title rules %s: %w", in.titles, err))
+		return nil, inputErr(fmt.Errorf("title rules %s: %w", path, err))
 	}
 	return titles, nil
 }
@@ -246,6 +265,10 @@ func (in *inputs) loadVillage(e *env, b *base) error {
 		return err
 	}
 	b.rejected += rejected
+	if n := countFunc(contacts, func(c persona.Contact) bool { return c.Persona == persona.Unmapped }); n > 0 {
+		fmt.Fprintf(e.stderr, "%d contact(s) have job titles no rule maps to a persona (above): their signals are not used; "+
+			"add rules with --titles rules.json ('village titles' prints the built-in ones)\n", n)
+	}
 	ingest.Attach(b.accounts, contacts) // no orphans (the reader knows the accounts); duplicates: the scorer reports the account
 	if paths["committee"] != "" {
 		seats, rejected, err := readAll(e, paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
@@ -299,4 +322,15 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 		return err
 	}
 	return nil
+}
+
+// countFunc counts the elements of s for which f is true.
+func countFunc[T any](s []T, f func(T) bool) int {
+	n := 0
+	for _, x := range s {
+		if f(x) {
+			n++
+		}
+	}
+	return n
 }

@@ -62,6 +62,7 @@ var commands = []command{
 	{"plan", runPlan},
 	{"estimate", runEstimate},
 	{"model", runModel},
+	{"titles", runTitles},
 }
 
 // help is each command's line of help and its examples.
@@ -80,6 +81,8 @@ var help = map[string]struct{ summary, examples string }{
 		"village estimate --plan plan.csv --answers answers.csv"},
 	"model": {"print the default model as JSON, to start a model of your own from",
 		"village model default > model.json"},
+	"titles": {"print the built-in job-title rules as JSON: --titles adds rules before them, --titles-replace replaces them",
+		"village titles > titles.json"},
 }
 
 func main() {

@@ -560,3 +560,43 @@ func TestPlanRenewal(t *testing.T) {
 		t.Errorf("no signals: plan\n%.600s", data)
 	}
 }
+
+// The generator's own titles map with the built-in rules; village titles
+// prints them; --titles adds rules that win over them, --titles-replace
+// replaces them, and an unmapped title says which flag to use.
+func TestTitleRules(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "30", "--seed", "2", "--titles-only"); code != 0 {
+		t.Fatalf("generate: %d\n%s", code, stderr)
+	}
+	_, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", filepath.Join(dir, "s.csv"))
+	if code != 0 || strings.Contains(stderr, "matched no rule") {
+		t.Errorf("the generator's titles: exit %d\n%s", code, stderr)
+	}
+	out, _, code := village(t, "titles")
+	var rules struct {
+		Rules []struct{ Persona string } `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules.Rules) < 9 {
+		t.Fatalf("village titles: exit %d, %v\n%.300s", code, err, out)
+	}
+	// A rule of one's own: every "end user" is a champion now.
+	own := filepath.Join(dir, "own.json")
+	os.WriteFile(own, []byte(`{"rules": [{"persona": "champion", "keywords": ["end user"]}]}`), 0o644)
+	explain := func(flag string) string {
+		out, stderr, code := village(t, "explain", "--dir", dir, "--at", "2026-01-01", flag, own, "acct-00001")
+		if code != 0 && !strings.Contains(stderr, "heard nobody") {
+			t.Fatalf("%s: exit %d\n%s", flag, code, stderr)
+		}
+		return out + stderr
+	}
+	if got := explain("--titles"); strings.Contains(got, "end-user ") || strings.Contains(got, "matched no rule") {
+		t.Errorf("--titles: end users should be champions, and every other title mapped:\n%s", got)
+	}
+	if got := explain("--titles-replace"); !strings.Contains(got, "matched no rule") || !strings.Contains(got, "--titles rules.json") {
+		t.Errorf("--titles-replace: the other titles should be unmapped, with the hint:\n%s", got)
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--titles", own, "--titles-replace", own); code != exitUsage {
+		t.Errorf("both --titles and --titles-replace: exit %d\n%s", code, stderr)
+	}
+}

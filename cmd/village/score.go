@@ -350,6 +350,19 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+func runTitles(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "titles")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected arguments %q", fs.Args())
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(persona.B2BTitleRules())
+}
+
 func runModel(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "model")
 	if err := parse(e, fs, args); err != nil {

@@ -74,7 +74,8 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	contactsFile := fs.String("contacts", "", "contacts file (the frame: every contact active at --at)")
 	fs.StringVar(contactsFile, "frame", "", "the same as --contacts: the people who could be asked")
 	asked := fs.String("asked", "", "optional signals file of past survey answers: a contact heard within --min-gap days is not asked again")
-	titles := fs.String("titles", "", "job-title rules JSON (default: the built-in B2B rules)")
+	titles := fs.String("titles", "", "job-title rules JSON tried before the built-in B2B rules ('village titles' prints those)")
+	titlesReplace := fs.String("titles-replace", "", "job-title rules JSON used instead of the built-in ones")
 	budget := fs.Float64("budget", 0, "what the wave may spend, in interview cost units (required)")
 	at := atFlag(fs)
 	minGap := fs.Int("min-gap", 90, "do not ask anyone asked in the last this many days")
@@ -131,7 +132,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, cols: columns{}, noSignals: !renewal,
+	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, titlesReplace: *titlesReplace, cols: columns{}, noSignals: !renewal,
 		signals: *signalsFile, committee: *committee, model: *model}
 	var b *base
 	if renewal {
