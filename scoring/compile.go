@@ -245,6 +245,9 @@ func Compile(model Model, cat *persona.Catalog) (*Scorer, error) {
 	if !(model.Spread > 0 && model.Spread <= 100) {
 		add("spread", model.Spread, fmt.Errorf("%w: want 0 < spread <= 100", ErrInvalidValue))
 	}
+	if l := model.Link; l != nil && !(finite(l.Intercept) && finite(l.Slope)) {
+		add("link", *l, fmt.Errorf("%w: want a finite intercept and slope", ErrInvalidValue))
+	}
 	if model.PersonSpread != 0 && !(model.PersonSpread > 0 && model.PersonSpread <= model.Spread) {
 		add("person_spread", model.PersonSpread, fmt.Errorf("%w: want 0 (one level) or 0 < person_spread <= spread", ErrInvalidValue))
 	}
@@ -459,6 +462,9 @@ func cloneModel(m Model) Model {
 	m.Events = slices.Clone(m.Events)
 	if m.SoftVeto != nil {
 		m.SoftVeto = new(*m.SoftVeto)
+	}
+	if m.Link != nil {
+		m.Link = new(*m.Link)
 	}
 	if m.Fit != nil {
 		ft := *m.Fit

@@ -1,6 +1,7 @@
 package scoring_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -254,5 +255,40 @@ func TestAnswerValuesExpectedMatchesRealised(t *testing.T) {
 			}
 			t.Logf("mean squared move realised %.4f, expected %.4f", realised/reps, expected/reps)
 		})
+	}
+}
+
+// Link.Probability is the logistic of a + b(score - 50)/50, by hand, and
+// stays in [0, 1] without NaN at any size; a model carries its link through
+// JSON, and a link that is not finite does not compile.
+func TestLink(t *testing.T) {
+	l := scoring.Link{Intercept: 1, Slope: 2}
+	near(t, "P(50)", l.Probability(50), 1/(1+math.Exp(-1)), 1e-15)
+	near(t, "P(75)", l.Probability(75), 1/(1+math.Exp(-2)), 1e-15)
+	near(t, "P(0)", l.Probability(0), 1/(1+math.Exp(1)), 1e-15)
+	for _, big := range []scoring.Link{{Intercept: 1e300, Slope: 1}, {Intercept: -1e300, Slope: 1}, {Slope: 1e308}} {
+		for _, x := range []float64{0, 50, 100} {
+			if p := big.Probability(x); !(p >= 0 && p <= 1) {
+				t.Errorf("%+v at %v: %v", big, x, p)
+			}
+		}
+	}
+	cat := testCatalog(t)
+	m := plainModel()
+	m.Link = &scoring.Link{Intercept: -0.5, Slope: 3}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back scoring.Model
+	if err := json.Unmarshal(data, &back); err != nil || back.Link == nil || *back.Link != *m.Link {
+		t.Errorf("round trip: %+v, %v (%s)", back.Link, err, data)
+	}
+	if got := mustCompile(t, m, cat).Model().Link; got == nil || *got != *m.Link {
+		t.Errorf("Scorer.Model().Link = %+v", got)
+	}
+	m.Link = &scoring.Link{Intercept: math.NaN(), Slope: 1}
+	if _, err := scoring.Compile(m, cat); !errors.Is(err, scoring.ErrInvalidValue) {
+		t.Errorf("a NaN link: %v", err)
 	}
 }

@@ -216,6 +216,11 @@ type Model struct {
 	// Fit, if set, moves the score with the account's fit to an ideal
 	// customer profile (persona.FitProfile over Account.Traits).
 	Fit *FitTerm `json:"fit,omitempty"`
+	// Link, when set, is the model's link from score to P(renew), as
+	// calibration fits it (scoring/calibrate writes it into the model it
+	// returns). Scoring does not use it; it travels with the model so that
+	// a fitted model's scores can be read as P(renew) and ARR at risk.
+	Link *Link `json:"link,omitempty"`
 }
 
 // FitTerm gives an account Points for each point of its fit score under

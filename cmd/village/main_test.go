@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +145,47 @@ func TestCalibrateWritesAModelScoreReads(t *testing.T) {
 	out, stderr, code = village(t, "score", "--dir", dir, "--at", "2026-01-01", "--model", fitted)
 	if code != 0 || strings.Count(out, "\n") != 401 {
 		t.Errorf("score with the fitted model: exit %d, %d lines\n%s", code, strings.Count(out, "\n"), stderr)
+	}
+	// The fitted model carries its link, so its scores come with money:
+	// P(renew) in its interval and ARR x (1 - P(renew)).
+	data, _ := os.ReadFile(fitted)
+	var m struct {
+		Link *struct{ Intercept, Slope float64 } `json:"link"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Link == nil {
+		t.Fatalf("the fitted model has no link: %v\n%.300s", err, data)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasSuffix(lines[0], ",p_renew,p_renew_low,p_renew_high,arr_at_risk") {
+		t.Errorf("header %q has no money columns", lines[0])
+	}
+	accounts, _ := os.ReadFile(filepath.Join(dir, "accounts.csv"))
+	arr := map[string]float64{}
+	for _, l := range strings.Split(strings.TrimSpace(string(accounts)), "\n")[1:] {
+		f := strings.Split(l, ",")
+		arr[f[0]], _ = strconv.ParseFloat(f[3], 64)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		n := len(f)
+		if f[1] != "true" {
+			continue
+		}
+		score, _ := strconv.ParseFloat(f[2], 64)
+		p, _ := strconv.ParseFloat(f[n-4], 64)
+		lo, _ := strconv.ParseFloat(f[n-3], 64)
+		hi, _ := strconv.ParseFloat(f[n-2], 64)
+		atRisk, _ := strconv.ParseFloat(f[n-1], 64)
+		want := 1 / (1 + math.Exp(-(m.Link.Intercept + m.Link.Slope*(score-50)/50)))
+		if math.Abs(p-want) > 1e-3 || !(lo <= p && p <= hi) || math.Abs(atRisk-arr[f[0]]*(1-p)) > 1e-3*arr[f[0]]+1e-3 {
+			t.Fatalf("row %q: p_renew %v (want %v), interval %v..%v, at risk %v of ARR %v", l, p, want, lo, hi, atRisk, arr[f[0]])
+		}
+	}
+	// plan --objective renewal values answers by the fitted model's own link.
+	_, stderr, code = village(t, "plan", "--objective", "renewal", "--dir", dir, "--at", "2026-01-01", "--model", fitted, "--budget", "20", "--out", filepath.Join(dir, "plan.csv"))
+	plan, _ := os.ReadFile(filepath.Join(dir, "plan.csv"))
+	if code != 0 || !strings.Contains(string(plan), "P(renew)") {
+		t.Errorf("plan with the fitted model: exit %d\n%s\n%.400s", code, stderr, plan)
 	}
 }
 

@@ -53,9 +53,29 @@ type row struct {
 	NotHeard []string `json:"not_heard,omitempty"`
 	Used     int      `json:"used"`
 	Dropped  int      `json:"dropped"`
+	// With a model that carries its link (a fitted one): P(renew), its
+	// interval, and ARR x (1 - P(renew)); empty for an account not scored.
+	PRenew     *float64 `json:"p_renew,omitempty"`
+	PRenewLow  *float64 `json:"p_renew_low,omitempty"`
+	PRenewHigh *float64 `json:"p_renew_high,omitempty"`
+	ARRAtRisk  *float64 `json:"arr_at_risk,omitempty"`
 }
 
 var rowColumns = []string{"account", "scored", "score", "low", "high", "band", "coverage", "veto", "drivers", "not_heard", "used", "dropped"}
+
+// moneyColumns follow rowColumns when the model carries its link.
+var moneyColumns = []string{"p_renew", "p_renew_low", "p_renew_high", "arr_at_risk"}
+
+// withMoney adds P(renew), its interval and the ARR at risk to a scored
+// row, through link.
+func (r *row) withMoney(res *scoring.Result, link *scoring.Link, arr float64) {
+	if !res.Scored {
+		return
+	}
+	p, lo, hi := link.Probability(res.Score), link.Probability(res.Low), link.Probability(res.High)
+	atRisk := round(arr * (1 - p))
+	r.PRenew, r.PRenewLow, r.PRenewHigh, r.ARRAtRisk = new(round(p)), new(round(min(lo, hi))), new(round(max(lo, hi))), &atRisk
+}
 
 // rowOf summarises a result: the three contributions largest in size are
 // the drivers ("finance-exec -4.2").
@@ -88,13 +108,27 @@ func (r row) fields() []string {
 		strconv.Itoa(r.Used), strconv.Itoa(r.Dropped)}
 }
 
-// scoreEach scores the accounts in yields, which are b's accounts in
-// order (with their contacts and signals), yielding each result, and
-// reports on stderr each account that cannot be scored. It draws a
-// progress line on a terminal.
+// moneyFields are the money columns of a row, empty where unknown.
+func (r row) moneyFields() []string {
+	var out []string
+	for _, v := range []*float64{r.PRenew, r.PRenewLow, r.PRenewHigh, r.ARRAtRisk} {
+		if v == nil {
+			out = append(out, "")
+		} else {
+			out = append(out, strconv.FormatFloat(*v, 'f', -1, 64))
+		}
+	}
+	return out
+}
+
 // shownErrors is how many accounts that cannot be scored are named one by
 // one on stderr; the rest are counted.
 const shownErrors = 10
+
+// scoreEach scores the accounts in yields, which are b's accounts in
+// order (with their contacts and signals), yielding each result, and
+// reports on stderr the first accounts that cannot be scored. It draws a
+// progress line on a terminal.
 
 func scoreEach(ctx context.Context, e *env, b *base, in iter.Seq2[persona.Account, []scoring.Signal], at time.Time) (iter.Seq[*scoring.Result], *int) {
 	unscored := new(int)
@@ -172,6 +206,13 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	results, unscored := scoreEach(ctx, e, b, accounts, t)
+	link := b.scorer.Model().Link
+	arr := map[string]float64{}
+	if link != nil {
+		for _, a := range b.accounts {
+			arr[a.ID] = a.ARR
+		}
+	}
 	n := 0
 	var tally dropTally
 	err = writeOutput(e, *out, func(w io.Writer) error {
@@ -181,15 +222,25 @@ func runScore(ctx context.Context, e *env, args []string) error {
 			enc = json.NewEncoder(w)
 		} else {
 			cw = csv.NewWriter(w)
-			cw.Write(rowColumns)
+			if link != nil {
+				cw.Write(append(slices.Clone(rowColumns), moneyColumns...))
+			} else {
+				cw.Write(rowColumns)
+			}
 		}
 		for r := range results {
 			tally.add(r)
 			rw := rowOf(r)
+			if link != nil {
+				rw.withMoney(r, link, arr[r.Account])
+			}
 			var err error
-			if enc != nil {
+			switch {
+			case enc != nil:
 				err = enc.Encode(rw)
-			} else {
+			case link != nil:
+				err = cw.Write(append(rw.fields(), rw.moneyFields()...))
+			default:
 				err = cw.Write(rw.fields())
 			}
 			if err != nil {

@@ -91,7 +91,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	committee := fs.String("committee", "", "renewal: optional committee seats")
 	model := fs.String("model", "", "renewal: scoring model JSON (default: the default model)")
 	var link linkFlag
-	fs.Var(&link, "link", "renewal: value answers by P(renew) = 1/(1+exp(-(a+b*(score-50)/50))), given as a,b (calibrate prints them); default: by the score")
+	fs.Var(&link, "link", "renewal: value answers by P(renew) = 1/(1+exp(-(a+b*(score-50)/50))), given as a,b; default: the --model's own link (a fitted model carries it), else by the score")
 	respond := probs{}
 	fs.Var(respond, "respond", "renewal: chance that a persona answers an invitation, persona=probability (repeatable; default: decision group 0.3, technical 0.45, others 0.55, or as --invitations shows)")
 	invitations := fs.String("invitations", "", "renewal: invitations history (contact, sent_at, answered_at empty if unanswered): each persona's response rate, shrunk toward --respond's worth 20 invitations")
@@ -173,6 +173,9 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		rates, err := responseRates(e, b, respond, *invitations)
 		if err != nil {
 			return err
+		}
+		if ml := b.scorer.Model().Link; ml != nil && !link.set { // a fitted model's own link
+			link = linkFlag{true, ml.Intercept, ml.Slope}
 		}
 		return planRenewal(ctx, e, b, &renewalPlan{at: t, budget: *budget, fatigue: fatigue, cost: cost, respond: rates, last: last,
 			link: &link, metric: *metric, byARR: *byARR, draw: *draw, minProb: *minProb, seed: *seed, min: mins, out: *out})

@@ -93,17 +93,9 @@ func (o *Options) withDefaults() Options {
 	return d
 }
 
-// Link maps an account score to a renewal probability:
+// Link is scoring.Link: it maps an account score to a renewal probability,
 // P = 1/(1 + exp(-(Intercept + Slope*(score - 50)/50))).
-type Link struct {
-	Intercept float64
-	Slope     float64
-}
-
-// Probability returns the renewal probability of an account scoring score.
-func (l Link) Probability(score float64) float64 {
-	return sigmoid(l.Intercept + l.Slope*(score-50)/50)
-}
+type Link = scoring.Link
 
 // Evaluation is how well one way of scoring predicted renewal, measured on
 // cross-validated (out-of-fold) predictions.
@@ -126,7 +118,7 @@ type Report struct {
 	Accounts, Renewed int
 	Lead              time.Duration
 	// Model is the calibrated model (see Calibrate); Link maps its scores
-	// to renewal probabilities. Effects lists every feature's effect,
+	// to renewal probabilities, and Model.Link is a copy of it. Effects lists every feature's effect,
 	// largest first.
 	Model   scoring.Model
 	Link    Link
@@ -241,6 +233,7 @@ func Calibrate(base scoring.Model, cat *persona.Catalog, data []Outcome, opts *O
 	if rep.Link, err = fitLink(calScores, y, all, o.fixedPenalty()); err != nil {
 		return nil, err
 	}
+	rep.Model.Link = new(rep.Link) // the fitted model carries its link
 	if rep.Evaluations, err = crossValidate(scorer, cands, data, baseScores, y, &o); err != nil {
 		return nil, err
 	}

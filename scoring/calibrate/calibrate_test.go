@@ -57,6 +57,14 @@ func TestCalibrateLearnsAndReports(t *testing.T) {
 	if rep.Accounts != len(data) || len(rep.Evaluations) != 4 || len(rep.Effects) == 0 {
 		t.Fatalf("report shape: %d accounts, %d evaluations, %d effects", rep.Accounts, len(rep.Evaluations), len(rep.Effects))
 	}
+	if rep.Model.Link == nil || *rep.Model.Link != rep.Link {
+		t.Errorf("the fitted model's link %+v, the report's %+v", rep.Model.Link, rep.Link)
+	}
+	for _, e := range rep.Evaluations {
+		if len(e.Predicted) != len(data) {
+			t.Errorf("%s: %d out-of-fold predictions for %d outcomes", e.Name, len(e.Predicted), len(data))
+		}
+	}
 	for _, e := range rep.Evaluations {
 		if !(e.AUC > 0.5 && e.AUC <= 1) || !(e.Brier > 0 && e.Brier < 0.25) {
 			t.Errorf("%s: AUC %v, Brier %v; want better than chance", e.Name, e.AUC, e.Brier)
