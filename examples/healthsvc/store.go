@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +36,7 @@ type Store struct {
 	db      *sql.DB // reads
 	write   *sql.DB // writes: one connection
 	history *sql.Stmt
+	lock    *os.File // held while the store is open (lockDatabase); nil in memory
 
 	writes chan *writeRequest
 	stop   chan struct{}
@@ -233,11 +236,18 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 			return nil, err
 		}
 		db.SetMaxOpenConns(1)
-		return newStore(ctx, db, db)
+		return newStore(ctx, db, db, nil)
 	}
-	dsn := "file:" + path + "?" + pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	lock, err := lockDatabase(path)
+	if err != nil {
+		return nil, err
+	}
+	// The path goes into a URI: its '%', '?' and '#' escaped, so that a
+	// file named "q?x=1.db" is that file and not "q" with a parameter.
+	dsn := "file:" + uriPath.Replace(path) + "?" + pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
@@ -246,13 +256,20 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
+		lock.Close()
 		return nil, err
 	}
-	return newStore(ctx, read, write)
+	s, err := newStore(ctx, read, write, lock)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return s, nil
 }
 
-func newStore(ctx context.Context, read, write *sql.DB) (*Store, error) {
-	s := &Store{db: read, write: write, writes: make(chan *writeRequest), stop: make(chan struct{}), done: make(chan struct{})}
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+func newStore(ctx context.Context, read, write *sql.DB, lock *os.File) (*Store, error) {
+	s := &Store{db: read, write: write, lock: lock, writes: make(chan *writeRequest), stop: make(chan struct{}), done: make(chan struct{})}
 	err := s.migrate(ctx)
 	if err == nil {
 		s.history, err = s.db.PrepareContext(ctx, `SELECT seq, at, scored, score, low, high, band, coverage, veto, model FROM (
@@ -347,6 +364,9 @@ func (s *Store) closeDBs() error {
 	err = errors.Join(err, s.db.Close())
 	if s.write != s.db {
 		err = errors.Join(err, s.write.Close())
+	}
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close()) // releases the lock
 	}
 	return err
 }

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,4 +177,31 @@ func TestHistoryInTimeOrderAndUpgradeFromVersion3(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Score != 60 || rows[0].Prev == nil || rows[0].Prev.Score != 50 {
 		t.Errorf("upgraded latest %+v, %v", rows, err)
 	}
+}
+
+// One server per database: a second store on the same file fails at once,
+// naming the path, and the file is free again once the first is closed.
+// A path with '?' in it is that file, not a URI parameter.
+func TestOneStorePerDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q?x=1.db")
+	first, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database is not at %q: %v", path, err)
+	}
+	_, err = OpenStore(ctx, path)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a second store: %v, want ErrLocked naming %s", err, path)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenStore(ctx, path)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	again.Close()
 }
