@@ -274,3 +274,49 @@ func mustScorer(t *testing.T, m scoring.Model, cat *persona.Catalog) *scoring.Sc
 	}
 	return s
 }
+
+// Writes that fail (a full disk, here a trigger that refuses them) store
+// nothing, the account sent with the request included, and /readyz says
+// not ready until writes go in again, by itself.
+func TestRefusedWritesStoreNothingAndReadinessRecovers(t *testing.T) {
+	srv, ts := newTestServer(t)
+	ctx := context.Background()
+	refuse := func(on bool) {
+		for _, table := range []string{"scores", "write_probe"} {
+			q := `DROP TRIGGER IF EXISTS refuse_` + table
+			if on {
+				if _, err := srv.store.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS write_probe (at TEXT)`); err != nil {
+					t.Fatal(err)
+				}
+				q = `CREATE TRIGGER refuse_` + table + ` BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`
+			}
+			if _, err := srv.store.write.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	body := `{"account": {"id": "newco", "name": "New Co", "contacts": [{"id": "c1", "persona": "finance-exec"}]},
+		"signals": [{"contact": "c1", "metric": "nps", "value": 9, "at": "2026-01-01T00:00:00Z"}], "at": "2026-01-02T00:00:00Z"}`
+	refuse(true)
+	var e errorBody
+	if code := call(t, ts, "POST", "/v1/accounts/newco/score", body, &e); code != http.StatusInternalServerError || !strings.Contains(e.Error, "nothing was stored") {
+		t.Fatalf("a refused write: %d %+v", code, e)
+	}
+	if code := call(t, ts, "POST", "/v1/accounts/newco/score", `{"signals": []}`, nil); code != http.StatusNotFound {
+		t.Errorf("the account of a request that stored nothing is known: %d", code)
+	}
+	var n int
+	if err := srv.store.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE id = 'newco'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the account was stored: %d rows, %v", n, err)
+	}
+	if code := call(t, ts, "GET", "/readyz", "", nil); code != http.StatusServiceUnavailable {
+		t.Errorf("readyz while writes fail: %d", code)
+	}
+	refuse(false)
+	if code := call(t, ts, "GET", "/readyz", "", nil); code != http.StatusOK {
+		t.Errorf("readyz once writes go in again: %d", code)
+	}
+	if code := call(t, ts, "POST", "/v1/accounts/newco/score", body, nil); code != http.StatusOK {
+		t.Errorf("scoring once writes go in again: %d", code)
+	}
+}

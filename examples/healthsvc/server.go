@@ -113,6 +113,14 @@ func (s *Server) Register(ctx context.Context, accounts ...persona.Account) erro
 // stored with them: the model may be replaced meanwhile, so callers must
 // not read it again.
 func (s *Server) ScoreAndStore(ctx context.Context, accounts []persona.Account, signals [][]scoring.Signal, at time.Time) ([]scoring.Result, int, error) {
+	return s.scoreAndStore(ctx, accounts, signals, at, false)
+}
+
+// scoreAndStore is ScoreAndStore; with register, the accounts are also
+// registered (Register), in the same transaction as their scores, and
+// kept in memory only once both are stored: a request that fails leaves
+// no account behind.
+func (s *Server) scoreAndStore(ctx context.Context, accounts []persona.Account, signals [][]scoring.Signal, at time.Time, register bool) ([]scoring.Result, int, error) {
 	mv := s.scorer.Load()
 	batch, err := mv.scorer.NewBatch(accounts, signals)
 	if err != nil {
@@ -122,8 +130,19 @@ func (s *Server) ScoreAndStore(ctx context.Context, accounts []persona.Account, 
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.store.SaveScores(ctx, results, mv.version); err != nil {
+	var registered []persona.Account
+	if register {
+		registered = accounts
+	}
+	if err := s.store.RegisterAndSaveScores(ctx, registered, results, mv.version); err != nil {
 		return nil, 0, err
+	}
+	if register {
+		s.mu.Lock()
+		for _, a := range accounts {
+			s.accounts[a.ID] = a
+		}
+		s.mu.Unlock()
 	}
 	return results, mv.version, nil
 }
@@ -209,6 +228,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "database unavailable", nil)
 		return
 	}
+	if err := s.store.WriteHealth(r.Context()); err != nil {
+		s.log.Error("readiness: database refuses writes", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "database refuses writes (a full disk?); reads still work", nil)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
@@ -248,14 +272,17 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnprocessableEntity, "invalid account", splitErrors(err))
 			return
 		}
-		if err := s.Register(r.Context(), *req.Account); err != nil {
-			s.internalError(w, r, err)
-			return
-		}
 	}
-	s.mu.RLock()
-	acct, ok := s.accounts[id]
-	s.mu.RUnlock()
+	// An account in the body is registered with its score, in one
+	// transaction: if the score cannot be stored, neither is it.
+	acct, ok := persona.Account{}, req.Account != nil
+	if ok {
+		acct = *req.Account
+	} else {
+		s.mu.RLock()
+		acct, ok = s.accounts[id]
+		s.mu.RUnlock()
+	}
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown account %q: include it in the request body", id), nil)
 		return
@@ -264,7 +291,7 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 	if req.At != nil {
 		at = *req.At
 	}
-	results, version, err := s.ScoreAndStore(r.Context(), []persona.Account{acct}, [][]scoring.Signal{req.Signals}, at)
+	results, version, err := s.scoreAndStore(r.Context(), []persona.Account{acct}, [][]scoring.Signal{req.Signals}, at, req.Account != nil)
 	if errors.Is(err, persona.ErrInvalidSeat) { // a valid committee whose seats in force leave no village to score
 		writeError(w, http.StatusUnprocessableEntity, "the account's committee cannot be applied at this time", splitErrors(err))
 		return

@@ -37,6 +37,9 @@ type Store struct {
 	write   *sql.DB // writes: one connection
 	history *sql.Stmt
 	lock    *os.File // held while the store is open (lockDatabase); nil in memory
+	// refused is the last write's error while writes fail, nil once one
+	// succeeds (WriteHealth).
+	refused atomic.Pointer[error]
 
 	writes chan *writeRequest
 	stop   chan struct{}
@@ -45,7 +48,8 @@ type Store struct {
 
 // writeRequest is one SaveScores call waiting for the writer.
 type writeRequest struct {
-	results []scoring.Result
+	accounts []persona.Account // registered in the same savepoint as the results
+	results  []scoring.Result
 	model   int
 	// state moves once from pending to claimed (the writer is writing it)
 	// or to abandoned (the caller's context ended first, nothing written).
@@ -379,12 +383,19 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // time that cannot be stored (CheckTime) is an error before anything is
 // written.
 func (s *Store) SaveScores(ctx context.Context, results []scoring.Result, model int) error {
+	return s.RegisterAndSaveScores(ctx, nil, results, model)
+}
+
+// RegisterAndSaveScores records the accounts (as SaveAccounts does) and the
+// results in one savepoint of one transaction: all of it is stored, or,
+// whatever fails (a full disk, say), none of it.
+func (s *Store) RegisterAndSaveScores(ctx context.Context, accounts []persona.Account, results []scoring.Result, model int) error {
 	for _, r := range results {
 		if err := CheckTime(r.At); err != nil {
 			return fmt.Errorf("store: the scoring time of %q: %w", r.Account, err)
 		}
 	}
-	req := &writeRequest{results: results, model: model, err: make(chan error, 1)}
+	req := &writeRequest{accounts: accounts, results: results, model: model, err: make(chan error, 1)}
 	select {
 	case s.writes <- req:
 	case <-ctx.Done():
@@ -466,6 +477,7 @@ func (s *Store) commit(group []*writeRequest) {
 			}
 		}
 	}
+	s.noteWrites(outcome)
 	for i, req := range group {
 		if req != nil {
 			req.err <- outcome[i]
@@ -473,11 +485,63 @@ func (s *Store) commit(group []*writeRequest) {
 	}
 }
 
+// noteWrites records whether the store is refusing writes, from a group's
+// outcomes: refusing after any failure, no longer after a group that all
+// went in.
+func (s *Store) noteWrites(outcome []error) {
+	for _, err := range outcome {
+		if err != nil {
+			s.refused.Store(&err)
+			return
+		}
+	}
+	s.refused.Store(nil)
+}
+
+// WriteHealth reports whether the store takes writes: nil unless the last
+// write failed; then it tries a write of its own (a row in a table kept
+// for it, inserted and deleted), and reports its error, or nil, marking the
+// store healthy again, when it went in. A full disk that frees up is seen
+// at the next call, without waiting for traffic.
+func (s *Store) WriteHealth(ctx context.Context) error {
+	if s.refused.Load() == nil {
+		return nil
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS write_probe (at TEXT)`)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO write_probe VALUES (?)`, time.Now().UTC().Format(time.RFC3339Nano))
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM write_probe`)
+		}
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: writes fail: %w", err)
+	}
+	s.refused.Store(nil)
+	return nil
+}
+
 // saveInSavepoint writes one request's rows, all or none, and makes each
 // the latest of its account unless a later score is stored already.
 func saveInSavepoint(tx *sql.Tx, insert *sql.Stmt, req *writeRequest) error {
 	if _, err := tx.Exec(`SAVEPOINT request`); err != nil {
 		return err
+	}
+	for _, a := range req.accounts {
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO accounts (id, name, segment) VALUES (?, ?, ?)`, a.ID, a.Name, a.Segment); err != nil {
+			if _, rbErr := tx.Exec(`ROLLBACK TO request; RELEASE request`); rbErr != nil {
+				return errors.Join(err, rbErr)
+			}
+			return fmt.Errorf("store: registering %q: %w", a.ID, err)
+		}
 	}
 	for i := range req.results {
 		if err := saveOne(tx, insert, &req.results[i], req.model); err != nil {
