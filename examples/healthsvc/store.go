@@ -50,7 +50,7 @@ type Store struct {
 type writeRequest struct {
 	accounts []persona.Account // registered in the same savepoint as the results
 	results  []scoring.Result
-	model   int
+	model    int
 	// state moves once from pending to claimed (the writer is writing it)
 	// or to abandoned (the caller's context ended first, nothing written).
 	state atomic.Int32
