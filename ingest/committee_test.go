@@ -264,3 +264,24 @@ func TestPersonaSpellings(t *testing.T) {
 		t.Errorf("seats %+v", s)
 	}
 }
+
+// The time forms other tools write: RFC 3339, a date, a date and time
+// without a zone (UTC), with a space or a T, seconds optional.
+func TestParseTimeForms(t *testing.T) {
+	want := time.Date(2025, 10, 1, 18, 0, 0, 0, time.UTC)
+	for _, s := range []string{"2025-10-01T18:00:00Z", "2025-10-01 18:00:00", "2025-10-01T18:00:00", "2025-10-01 18:00", "2025-10-01T18:00",
+		"2025-10-01 20:00:00+02:00", "2025-10-01T20:00:00+02:00"} {
+		got, err := ingest.ParseTime(s)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if got, err := ingest.ParseTime("2025-10-01"); err != nil || !got.Equal(time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("a date: %v, %v", got, err)
+	}
+	for _, s := range []string{"soon", "01/10/2025", "2025-13-01 10:00", "2025-10-01 25:00", ""} {
+		if _, err := ingest.ParseTime(s); err == nil {
+			t.Errorf("ParseTime(%q) accepted", s)
+		}
+	}
+}

@@ -22,7 +22,8 @@
 // theirs, in the shape scoring.Scorer.NewBatch prepares a base from; both
 // return what names no known account.
 //
-// Times are RFC 3339 or YYYY-MM-DD (midnight UTC); numbers must be finite.
+// Times are RFC 3339, YYYY-MM-DD (midnight UTC) or a date and time without
+// a zone, taken as UTC (ParseTime); numbers must be finite.
 // ReadModel rejects unknown fields, so a misspelt setting in a model file
 // fails instead of being ignored.
 package ingest

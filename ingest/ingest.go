@@ -402,15 +402,30 @@ func jsonNumberEnd(s string, i int) int {
 	return i
 }
 
-// parseTime accepts RFC 3339 or a bare date (midnight UTC), in years 0001
-// to 9999 once in UTC: a time that the writers (and JSON, and most stores)
-// could not write back in RFC 3339, such as 9999-12-31T23:59:59-14:00, is
-// rejected here rather than failing later.
+// timeLayouts are the forms ParseTime reads besides RFC 3339: the ones
+// spreadsheets, databases and CRM exports write, without a zone (UTC).
+var timeLayouts = []string{time.DateOnly, time.DateTime, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04",
+	"2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05.999999999Z07:00"}
+
+// ParseTime reads a time as the readers do: RFC 3339 ("2026-01-05T10:00:00Z"),
+// a bare date (midnight UTC), or a date and time without a zone, taken as
+// UTC ("2025-10-01 18:00:00", "2025-10-01T18:00", seconds optional), or
+// with the space instead of the T and a zone. Years must be 0001 to 9999
+// once in UTC: a time that the writers (and JSON, and most stores) could
+// not write back in RFC 3339, such as 9999-12-31T23:59:59-14:00, is rejected
+// here rather than failing later.
+func ParseTime(s string) (time.Time, error) { return parseTime(s) }
+
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		if t, err = time.Parse(time.DateOnly, s); err != nil {
-			return time.Time{}, fmt.Errorf("not a time (want RFC 3339 or YYYY-MM-DD): %q", s)
+		for _, layout := range timeLayouts {
+			if t, err = time.Parse(layout, s); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("not a time (want RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] in UTC): %q", s)
 		}
 	}
 	if y := t.UTC().Year(); y < 1 || y > 9999 {

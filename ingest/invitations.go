@@ -20,7 +20,7 @@ var invitationColumns = []string{"contact", "sent_at", "answered_at"}
 
 // Invitations reads an invitations history with columns contact, sent_at
 // and answered_at (contact and sent_at required; answered_at empty when the
-// invitation went unanswered). Times are RFC 3339 or YYYY-MM-DD; an answer
+// invitation went unanswered). Times are as ParseTime reads them; an answer
 // dated before its invitation is rejected.
 func Invitations(r io.Reader, format Format, file string, cols Columns) (*Reader[Invited], error) {
 	return newReader(r, format, file, cols, invitationColumns, []string{"contact", "sent_at"}, func(rec record) (Invited, string, string) {

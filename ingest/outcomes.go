@@ -19,7 +19,7 @@ type Outcome struct {
 
 // Outcomes reads renewal outcomes with columns account, renewed and at (all
 // required). renewed is true or false (also yes/no, 1/0, renewed/churned,
-// any case); at is RFC 3339 or YYYY-MM-DD.
+// any case); at is a time as ParseTime reads it.
 func Outcomes(r io.Reader, format Format, file string, cols Columns) (*Reader[Outcome], error) {
 	return newReader(r, format, file, cols, outcomeColumns, outcomeColumns, parseOutcome)
 }

@@ -212,7 +212,7 @@ func TestBadInput(t *testing.T) {
 		{"an unknown command", []string{"scroe"}, exitUsage, `unknown command "scroe"`},
 		{"an unknown flag", []string{"score", "--dri", dir}, exitUsage, "flag provided but not defined: -dri"},
 		{"no input files", []string{"score", "--at", "2026-01-01"}, exitUsage, "no accounts file"},
-		{"a bad time", []string{"score", "--dir", dir, "--at", "soon"}, exitUsage, `--at "soon"`},
+		{"a bad time", []string{"score", "--dir", dir, "--at", "soon"}, exitUsage, `--at: not a time`},
 		{"a missing file", []string{"score", "--dir", dir, "--signals", "/nonexistent.csv", "--out", out}, exitInput, "/nonexistent.csv"},
 		{"a file without the columns", []string{"score", "--dir", dir, "--signals", noHeader, "--out", out}, exitInput, `missing column "metric"`},
 		{"an invalid model", []string{"score", "--dir", dir, "--model", badModel, "--out", out}, exitInput, "model has no metrics"},

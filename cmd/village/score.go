@@ -22,7 +22,7 @@ import (
 
 // atFlag registers --at: the scoring time, RFC 3339 or a date; now when empty.
 func atFlag(fs *flag.FlagSet) *string {
-	return fs.String("at", "", "scoring time, RFC 3339 or YYYY-MM-DD (default: now)")
+	return fs.String("at", "", "scoring time, RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS] in UTC (default: now)")
 }
 
 func parseAt(e *env, s string) (time.Time, error) {
@@ -31,12 +31,11 @@ func parseAt(e *env, s string) (time.Time, error) {
 		fmt.Fprintf(e.stderr, "scoring at %s (set --at to fix it)\n", at.Format(time.RFC3339))
 		return at, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
+	t, err := ingest.ParseTime(s)
+	if err != nil {
+		return time.Time{}, usageErr("--at: %v", err)
 	}
-	return time.Time{}, usageErr("--at %q: want RFC 3339 or YYYY-MM-DD", s)
+	return t, nil
 }
 
 // row is one account's line of `village score`.
