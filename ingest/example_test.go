@@ -28,7 +28,7 @@ acme,gus,nps,3,2026-05-03
 	// dana nps 9
 	// gus nps 3
 	// survey.csv: 3 rows read, 2 accepted, 1 rejected
-	//   1 × not a finite number: "five"
+	//   1 × not a finite number: "five" (line 3, column value)
 	// ingest: survey.csv:3: value: not a finite number: "five"
 }
 

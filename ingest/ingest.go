@@ -50,16 +50,29 @@ type Summary struct {
 	Unmapped map[string]int `json:"unmapped,omitempty"`
 }
 
-// String summarises the counts and the reasons for rejection.
+// String summarises the counts and the reasons for rejection, each with
+// the line and column where it was first met.
 func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d rows read, %d accepted, %d rejected", s.File, s.Read, s.Accepted, s.Rejected)
 	reasons := map[string]int{}
+	first := map[string]RowError{}
 	for _, e := range s.Errors {
+		if reasons[e.Reason] == 0 {
+			first[e.Reason] = e
+		}
 		reasons[e.Reason]++
 	}
 	for _, r := range slices.Sorted(maps.Keys(reasons)) {
-		fmt.Fprintf(&b, "\n  %d × %s", reasons[r], r)
+		e := first[r]
+		where := fmt.Sprintf("line %d", e.Line)
+		if e.Column != "" {
+			where += ", column " + e.Column
+		}
+		if reasons[r] > 1 {
+			where = "first at " + where
+		}
+		fmt.Fprintf(&b, "\n  %d × %s (%s)", reasons[r], r, where)
 	}
 	if len(s.Unmapped) > 0 {
 		fmt.Fprintf(&b, "\n  %d job title(s) matched no rule:", len(s.Unmapped))

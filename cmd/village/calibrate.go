@@ -82,6 +82,17 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return inputErr(err)
 	}
+	// The calibrated model must earn its place: a loud warning when a
+	// simpler score cross-validates better, and under --strict no model.
+	loses := losesTo(rep)
+	for _, l := range loses {
+		fmt.Fprintf(e.stderr, "WARNING: the %s predicts renewal better than the calibrated model out of fold (AUC %.3f against %.3f)\n",
+			l.Name, l.AUC, rep.Evaluations[len(rep.Evaluations)-1].AUC)
+	}
+	if len(loses) > 0 && in.strict {
+		fmt.Fprint(e.stdout, rep)
+		return &exitError{exitStrict, fmt.Errorf("--strict: the calibrated model loses to a simpler score; no model written")}
+	}
 	if *modelOut != "" {
 		if err := writeOutput(e, *modelOut, func(w io.Writer) error { return ingest.WriteModel(w, rep.Model) }); err != nil {
 			return err
@@ -93,4 +104,18 @@ func runCalibrate(ctx context.Context, e *env, args []string) error {
 		return errStrict
 	}
 	return nil
+}
+
+// losesTo returns the evaluations of the flat average and the base model
+// that cross-validate better (by AUC) than the calibrated model, the last.
+func losesTo(rep *calibrate.Report) []calibrate.Evaluation {
+	evals := rep.Evaluations
+	cal := evals[len(evals)-1]
+	var out []calibrate.Evaluation
+	for _, e := range evals[:min(2, len(evals)-1)] { // the flat average and the base model
+		if e.AUC > cal.AUC {
+			out = append(out, e)
+		}
+	}
+	return out
 }

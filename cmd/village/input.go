@@ -26,6 +26,7 @@ type inputs struct {
 	strict                                          bool
 	// noSignals is set by commands that read no signals (plan).
 	noSignals bool
+	rejects   *string // --rejects, set on env when the files are read
 }
 
 func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
@@ -43,6 +44,7 @@ func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
 	fs.StringVar(&in.titlesReplace, "titles-replace", "", "job-title rules JSON used instead of the built-in ones")
 	fs.Var(in.cols, "col", "read a logical column from another column name, logical=actual (repeatable), e.g. at=timestamp")
 	fs.BoolVar(&in.strict, "strict", false, "exit 1 if any row is rejected or any account cannot be scored")
+	in.rejects = fs.String("rejects", "", "write every rejected row of every file here, as CSV: file, line, column, reason")
 }
 
 // base is a customer base read from files.
@@ -97,6 +99,7 @@ func readAll[T any](e *env, path string, open func(io.Reader, ingest.Format, str
 	rows := r.Collect()
 	s := r.Summary()
 	fmt.Fprintln(e.stderr, s.String())
+	e.rejected = append(e.rejected, s.Errors...)
 	return rows, s.Rejected, nil
 }
 
@@ -242,6 +245,9 @@ func (in *inputs) loadAccounts(e *env, b *base, path string) error {
 // loadVillage reads the title rules, the accounts, their contacts and
 // their committees into b.
 func (in *inputs) loadVillage(e *env, b *base) error {
+	if in.rejects != nil {
+		e.rejectsPath = *in.rejects
+	}
 	titles, err := in.titleMapper(b.cat)
 	if err != nil {
 		return err

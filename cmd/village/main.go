@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/villagecx/village/ingest"
 )
 
 // The exit codes (see the package documentation).
@@ -52,6 +56,10 @@ type env struct {
 	stdout, stderr io.Writer
 	// progress says whether to draw a progress line on stderr (a terminal).
 	progress bool
+	// rejected collects every row rejected from every file read, for
+	// --rejects FILE (rejectsPath), written when the command ends.
+	rejected    []ingest.RowError
+	rejectsPath string
 }
 
 var commands = []command{
@@ -111,6 +119,11 @@ func run(ctx context.Context, e *env, args []string) int {
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
+		if e.rejectsPath != "" && ctx.Err() == nil {
+			if werr := writeRejects(e); werr != nil && err == nil {
+				err = werr
+			}
+		}
 		switch {
 		case err == nil:
 			return exitOK
@@ -199,4 +212,18 @@ func (c columns) Set(s string) error {
 	}
 	c[logical] = actual
 	return nil
+}
+
+// writeRejects writes every rejected row (file, line, column, reason) to
+// --rejects, whole or not at all.
+func writeRejects(e *env) error {
+	return writeOutput(e, e.rejectsPath, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"file", "line", "column", "reason"})
+		for _, r := range e.rejected {
+			cw.Write([]string{r.File, strconv.Itoa(r.Line), r.Column, r.Reason})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
 }

@@ -279,6 +279,18 @@ func TestStrictAndUnscorableAccounts(t *testing.T) {
 	if code != exitStrict || !strings.Contains(stderr, "--strict") {
 		t.Errorf("with --strict: exit %d\n%s", code, stderr)
 	}
+	// Every rejected row with its place, on stderr and in --rejects.
+	if !strings.Contains(stderr, `1 × not a finite number: "not-a-number" (line `) {
+		t.Errorf("the rejected row's place is not on stderr:\n%s", stderr)
+	}
+	rejects := filepath.Join(t.TempDir(), "rejects.csv")
+	village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out, "--rejects", rejects)
+	data, err = os.ReadFile(rejects)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if err != nil || len(lines) != 2 || lines[0] != "file,line,column,reason" ||
+		!strings.HasSuffix(lines[1], `,value,"not a finite number: ""not-a-number"""`) || !strings.Contains(lines[1], "signals.csv,") {
+		t.Errorf("--rejects: %v\n%s", err, data)
+	}
 }
 
 // Nothing scored is not success: a header-only signals file, or a --col
@@ -641,5 +653,28 @@ func TestTitleRules(t *testing.T) {
 	}
 	if _, stderr, code := village(t, "score", "--dir", dir, "--titles", own, "--titles-replace", own); code != exitUsage {
 		t.Errorf("both --titles and --titles-replace: exit %d\n%s", code, stderr)
+	}
+}
+
+// Calibrate tells the truth about itself: on a small base where a simpler
+// score cross-validates better, a warning, and under --strict exit 1 with
+// no model written.
+func TestCalibrateWarnsWhenItLoses(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := village(t, "generate", "--dir", dir, "--accounts", "120", "--seed", "1"); code != 0 {
+		t.Fatalf("generate: %d\n%s", code, stderr)
+	}
+	fitted := filepath.Join(dir, "fitted.json")
+	_, stderr, code := village(t, "calibrate", "--dir", dir, "--model-out", fitted)
+	if code != 0 || !strings.Contains(stderr, "WARNING: the ") || !strings.Contains(stderr, "better than the calibrated model") {
+		t.Fatalf("calibrate: exit %d\n%s", code, stderr)
+	}
+	os.Remove(fitted)
+	out, stderr, code := village(t, "calibrate", "--dir", dir, "--model-out", fitted, "--strict")
+	if code != exitStrict || !strings.Contains(stderr, "no model written") || !strings.Contains(out, "calibrated") {
+		t.Errorf("calibrate --strict: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(fitted); err == nil {
+		t.Error("--strict wrote the model of a calibration that loses")
 	}
 }

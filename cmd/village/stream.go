@@ -86,6 +86,9 @@ type stream struct {
 // openSorted reads the model and the accounts, and opens the other files
 // for streaming.
 func (in *inputs) openSorted(e *env) (*stream, error) {
+	if in.rejects != nil {
+		e.rejectsPath = *in.rejects
+	}
 	b, err := in.loadModel()
 	if err != nil {
 		return nil, err
@@ -202,6 +205,7 @@ func (s *stream) finish(e *env) (rejected, orphans int) {
 		st := sum()
 		fmt.Fprintln(e.stderr, st.String())
 		rejected += st.Rejected
+		e.rejected = append(e.rejected, st.Errors...)
 	}
 	orphans = s.contacts.orphans + s.signals.orphans
 	if s.seats != nil {

@@ -76,6 +76,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	asked := fs.String("asked", "", "optional signals file of past survey answers: a contact heard within --min-gap days is not asked again")
 	titles := fs.String("titles", "", "job-title rules JSON tried before the built-in B2B rules ('village titles' prints those)")
 	titlesReplace := fs.String("titles-replace", "", "job-title rules JSON used instead of the built-in ones")
+	rejects := fs.String("rejects", "", "write every rejected row of every file here, as CSV: file, line, column, reason")
 	budget := fs.Float64("budget", 0, "what the wave may spend, in interview cost units (required)")
 	at := atFlag(fs)
 	minGap := fs.Int("min-gap", 90, "do not ask anyone asked in the last this many days")
@@ -133,7 +134,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	in := inputs{dir: *dir, accounts: *accounts, contacts: *contactsFile, titles: *titles, titlesReplace: *titlesReplace, cols: columns{}, noSignals: !renewal,
-		signals: *signalsFile, committee: *committee, model: *model}
+		signals: *signalsFile, committee: *committee, model: *model, rejects: rejects}
 	var b *base
 	if renewal {
 		if b, err = in.load(e); err != nil {
