@@ -104,11 +104,7 @@ func (s *Scorer) AnswerValues(acct persona.Account, signals []Signal, at time.Ti
 	if err != nil {
 		return nil, base, err
 	}
-	now := base.Score
-	if !base.Scored {
-		now = base.Baseline
-	}
-	before := outcome(now)
+	before := outcome(outlook(&base))
 	vetoHolder := s.vetoHolders(&acct, at)
 
 	heard := map[string]bool{}          // contacts named by a signal
@@ -167,7 +163,7 @@ func (s *Scorer) AnswerValues(acct persona.Account, signals []Signal, at time.Ti
 				if err := s.ScoreInto(&r, acct, with, at); err != nil {
 					return nil, base, err
 				}
-				d := outcome(r.Score) - before
+				d := outcome(outlook(&r)) - before
 				av.Move += a.prob * d * d
 			}
 			if !(av.Move >= 0 && av.Move < math.Inf(1)) {
@@ -181,6 +177,16 @@ func (s *Scorer) AnswerValues(acct persona.Account, signals []Signal, at time.Ti
 		out = append(out, av)
 	}
 	return out, base, nil
+}
+
+// outlook is the score an account is read at: its Score, or for an
+// account that heard nobody (Scored false, Score 0) the baseline, the
+// prior's view.
+func outlook(r *Result) float64 {
+	if !r.Scored {
+		return r.Baseline
+	}
+	return r.Score
 }
 
 // answerMetric returns the index of the named metric, or of the model's

@@ -160,6 +160,28 @@ func TestAnswerValuesVetoHolderNearTheLine(t *testing.T) {
 	}
 }
 
+// In an account nobody was heard in, a contact whose answer the model
+// would not use (unmapped) moves nothing; one who would be heard moves the
+// outlook from the baseline.
+func TestAnswerValuesInASilentAccount(t *testing.T) {
+	cat := testCatalog(t)
+	s := mustCompile(t, listenModel(), cat)
+	acct := persona.Account{ID: "acme", Contacts: []persona.Contact{
+		{ID: "who", Account: "acme", Persona: persona.Unmapped},
+		{ID: "a", Account: "acme", Persona: "a1"},
+	}}
+	values, base, err := s.AnswerValues(acct, nil, t0, nil)
+	if err != nil || base.Scored {
+		t.Fatalf("%v, scored %v", err, base.Scored)
+	}
+	if v := valueOf(t, values, "who"); v.Move != 0 {
+		t.Errorf("an unmapped contact moves the outlook by %v", v.Move)
+	}
+	if v := valueOf(t, values, "a"); !(v.Move > 0) {
+		t.Errorf("a contact of a1 moves it by %v", v.Move)
+	}
+}
+
 func TestAnswerValuesBadOptions(t *testing.T) {
 	cat := testCatalog(t)
 	s := mustCompile(t, listenModel(), cat)
