@@ -92,3 +92,28 @@ func FuzzCommitteeCSV(f *testing.F) {
 		_ = accounts[0].Validate(cat)
 	})
 }
+
+// FuzzInvitationsCSV: every row of an invitations history is accepted or
+// rejected, never lost, and an accepted answer never comes before its
+// invitation.
+func FuzzInvitationsCSV(f *testing.F) {
+	f.Add([]byte("c1,2026-01-05,2026-01-07T10:00:00Z\nc2,2026-01-05 10:00,\n,x,\n"))
+	f.Add([]byte("c3,2026-01-05,2026-01-01\n\"a\nb\",2026-13-01,\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in := append([]byte("contact,sent_at,answered_at\n"), body...)
+		r, err := ingest.Invitations(bytes.NewReader(in), ingest.CSV, "fuzz.csv", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := r.Collect()
+		s := r.Summary()
+		if s.Read != s.Accepted+s.Rejected || s.Accepted != len(rows) || len(s.Errors) != s.Rejected {
+			t.Fatalf("rows not accounted for: %d yielded, %+v", len(rows), s)
+		}
+		for _, v := range rows {
+			if v.Contact == "" || v.SentAt.IsZero() || (v.Answered() && v.AnsweredAt.Before(v.SentAt)) {
+				t.Fatalf("accepted %+v", v)
+			}
+		}
+	})
+}

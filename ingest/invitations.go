@@ -21,7 +21,8 @@ var invitationColumns = []string{"contact", "sent_at", "answered_at"}
 // Invitations reads an invitations history with columns contact, sent_at
 // and answered_at (contact and sent_at required; answered_at empty when the
 // invitation went unanswered). Times are as ParseTime reads them; an answer
-// dated before its invitation is rejected.
+// dated before its invitation, and the zero time (which Invited keeps for
+// no answer), are rejected.
 func Invitations(r io.Reader, format Format, file string, cols Columns) (*Reader[Invited], error) {
 	return newReader(r, format, file, cols, invitationColumns, []string{"contact", "sent_at"}, func(rec record) (Invited, string, string) {
 		v := Invited{Contact: rec.get("contact")}
@@ -36,9 +37,15 @@ func Invitations(r io.Reader, format Format, file string, cols Columns) (*Reader
 		if v.SentAt, err = parseTime(raw); err != nil {
 			return v, "sent_at", err.Error()
 		}
+		if v.SentAt.IsZero() {
+			return v, "sent_at", "the zero time (0001-01-01T00:00:00Z): not a time anyone sent"
+		}
 		if raw := rec.get("answered_at"); raw != "" {
 			if v.AnsweredAt, err = parseTime(raw); err != nil {
 				return v, "answered_at", err.Error()
+			}
+			if v.AnsweredAt.IsZero() {
+				return v, "answered_at", "the zero time (0001-01-01T00:00:00Z), which reads as no answer"
 			}
 			if v.AnsweredAt.Before(v.SentAt) {
 				return v, "answered_at", "before the invitation was sent"
