@@ -130,3 +130,34 @@ func FuzzCommitteeScore(f *testing.F) {
 		_ = r.String()
 	})
 }
+
+// FuzzSignalJSON: a signal decoded from JSON had its metric, value and at
+// (none of them null) and only Signal's fields, and encodes and decodes
+// back to itself; anything else is an error, never a panic.
+func FuzzSignalJSON(f *testing.F) {
+	f.Add([]byte(`{"contact":"c","metric":"nps","value":9,"at":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"metric":"nps","valeu":9,"at":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"metric":"nps","value":"NaN","at":"2026-01-01T00:00:00Z","Source":"x"}`))
+	f.Add([]byte(`{"metric":null,"value":1,"at":"2026-01-01T00:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s scoring.Signal
+		if err := json.Unmarshal(data, &s); err != nil {
+			return
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(data, &fields); err != nil {
+			t.Fatalf("accepted %q, which is not an object: %v", data, err)
+		}
+		out, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("%+v does not encode: %v", s, err)
+		}
+		var back scoring.Signal
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%s does not decode: %v", out, err)
+		}
+		if !back.At.Equal(s.At) || back.Metric != s.Metric || back.Contact != s.Contact || math.Float64bits(back.Value) != math.Float64bits(s.Value) && !(math.IsNaN(back.Value) && math.IsNaN(s.Value)) {
+			t.Fatalf("round trip %+v -> %s -> %+v", s, out, back)
+		}
+	})
+}
