@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
@@ -261,6 +263,10 @@ func (s *Server) score(w http.ResponseWriter, r *http.Request) {
 	}
 	if problems := req.check(); len(problems) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid signals or time", problems)
+		return
+	}
+	if problems := checkIDs(id, req.Account); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid IDs or names", problems)
 		return
 	}
 	if req.Account != nil {
@@ -513,4 +519,38 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
+}
+
+// maxIDBytes bounds an account's or a contact's ID, and a name: enough
+// for any CRM's keys, and a page that stays small.
+const maxIDBytes = 256
+
+// checkIDs lists what is wrong with the account ID in the path and the IDs
+// names and titles of an account sent: longer than maxIDBytes, not UTF-8, or
+// holding control characters (NUL among them) or the bidirectional
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069) that make text
+// read in another order than it is stored.
+func checkIDs(id string, acct *persona.Account) []string {
+	var problems []string
+	check := func(what, v string) {
+		switch {
+		case len(v) > maxIDBytes:
+			problems = append(problems, fmt.Sprintf("%s: %d bytes, more than %d", what, len(v), maxIDBytes))
+		case !utf8.ValidString(v):
+			problems = append(problems, what+": not UTF-8")
+		case strings.ContainsFunc(v, func(r rune) bool {
+			return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+		}):
+			problems = append(problems, what+": a control or bidirectional-override character")
+		}
+	}
+	check("account ID", id)
+	if acct != nil {
+		check("account.name", acct.Name)
+		for i, c := range acct.Contacts {
+			check(fmt.Sprintf("account.contacts[%d].id", i), c.ID)
+			check(fmt.Sprintf("account.contacts[%d].title", i), c.Title)
+		}
+	}
+	return problems
 }
