@@ -19,7 +19,8 @@
 // contacts.csv, signals.csv, committee.csv and outcomes.csv (or .jsonl).
 // A file ending in .jsonl or .ndjson is read as JSON lines, any other as
 // CSV with a header. --col at=timestamp reads a logical column from a
-// file's own column name. Contacts with no persona are mapped from their
+// file's own column name, in every file; --col accounts.id=account in one
+// file only (accounts, contacts, signals, committee or outcomes). Contacts with no persona are mapped from their
 // job title with the built-in B2B title rules, or --titles rules.json;
 // unmapped titles are counted, and their signals dropped with a reason.
 //

@@ -42,7 +42,7 @@ func (in *inputs) register(fs *flag.FlagSet, outcomes bool) {
 	fs.StringVar(&in.model, "model", "", "scoring model JSON (default: the default model; see 'village model default')")
 	fs.StringVar(&in.titles, "titles", "", "job-title rules JSON (persona.TitleRules) tried before the built-in B2B rules ('village titles' prints those)")
 	fs.StringVar(&in.titlesReplace, "titles-replace", "", "job-title rules JSON used instead of the built-in ones")
-	fs.Var(in.cols, "col", "read a logical column from another column name, logical=actual (repeatable), e.g. at=timestamp")
+	fs.Var(in.cols, "col", "read a logical column from another column name: logical=actual for every file (at=timestamp), or file.logical=actual for one (accounts.id=account); repeatable")
 	fs.BoolVar(&in.strict, "strict", false, "exit 1 if any row is rejected or any account cannot be scored")
 	in.rejects = fs.String("rejects", "", "write every rejected row of every file here, as CSV: file, line, column, reason")
 }
@@ -116,9 +116,8 @@ func (in *inputs) load(e *env) (*base, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := ingest.Columns(in.cols)
 	signals, rejected, err := readAll(e, paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
-		return ingest.Signals(r, f, p, cols)
+		return ingest.Signals(r, f, p, in.cols.forFile("signals"))
 	})
 	if err != nil {
 		return nil, err
@@ -128,7 +127,7 @@ func (in *inputs) load(e *env) (*base, error) {
 	b.signals, orphans = ingest.GroupSignals(b.accounts, slices.Values(signals))
 	if paths["outcomes"] != "" {
 		if b.outcomes, rejected, err = readAll(e, paths["outcomes"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Outcome], error) {
-			return ingest.Outcomes(r, f, p, cols)
+			return ingest.Outcomes(r, f, p, in.cols.forFile("outcomes"))
 		}); err != nil {
 			return nil, err
 		}
@@ -227,7 +226,7 @@ func (in *inputs) loadAccounts(e *env, b *base, path string) error {
 	var rejected int
 	var err error
 	if b.accounts, rejected, err = readAll(e, path, func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Account], error) {
-		return ingest.Accounts(r, f, p, ingest.Columns(in.cols))
+		return ingest.Accounts(r, f, p, in.cols.forFile("accounts"))
 	}); err != nil {
 		return err
 	}
@@ -263,9 +262,8 @@ func (in *inputs) loadVillage(e *env, b *base) error {
 	for _, a := range b.accounts {
 		known[a.ID] = true
 	}
-	cols := ingest.Columns(in.cols)
 	contacts, rejected, err := readAll(e, paths["contacts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
-		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles, Accounts: known})
+		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: in.cols.forFile("contacts"), Catalog: b.cat, Titles: titles, Accounts: known})
 	})
 	if err != nil {
 		return err
@@ -278,7 +276,7 @@ func (in *inputs) loadVillage(e *env, b *base) error {
 	ingest.Attach(b.accounts, contacts) // no orphans (the reader knows the accounts); duplicates: the scorer reports the account
 	if paths["committee"] != "" {
 		seats, rejected, err := readAll(e, paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
-			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
+			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: in.cols.forFile("committee"), Catalog: b.cat})
 		})
 		if err != nil {
 			return err

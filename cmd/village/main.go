@@ -205,13 +205,37 @@ func (c columns) String() string {
 	return strings.Join(parts, ",")
 }
 
+// inputFiles are the files a --col FILE.COLUMN=HEADER can name.
+var inputFiles = []string{"accounts", "contacts", "signals", "committee", "outcomes"}
+
 func (c columns) Set(s string) error {
 	logical, actual, ok := strings.Cut(s, "=")
 	if !ok || logical == "" || actual == "" {
-		return fmt.Errorf("want logical=actual, e.g. at=timestamp")
+		return fmt.Errorf("want logical=actual, e.g. at=timestamp, or file.logical=actual, e.g. accounts.id=account")
+	}
+	if file, col, ok := strings.Cut(logical, "."); ok && (col == "" || !slices.Contains(inputFiles, file)) {
+		return fmt.Errorf("%q: want one of %s before the dot, and a column after it", logical, strings.Join(inputFiles, ", "))
 	}
 	c[logical] = actual
 	return nil
+}
+
+// forFile returns the column mapping for one input file: the bare
+// logical=actual pairs, which apply to every file, and the file's own
+// file.logical=actual pairs, which win over them.
+func (c columns) forFile(file string) ingest.Columns {
+	out := ingest.Columns{}
+	for k, v := range c {
+		if !strings.Contains(k, ".") {
+			out[k] = v
+		}
+	}
+	for k, v := range c {
+		if f, col, ok := strings.Cut(k, "."); ok && f == file {
+			out[col] = v
+		}
+	}
+	return out
 }
 
 // writeRejects writes every rejected row (file, line, column, reason) to

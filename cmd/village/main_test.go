@@ -678,3 +678,22 @@ func TestCalibrateWarnsWhenItLoses(t *testing.T) {
 		t.Error("--strict wrote the model of a calibration that loses")
 	}
 }
+
+// --col FILE.COLUMN=HEADER maps one file's column; a bare --col maps it in
+// every file; an unknown file before the dot is a usage error.
+func TestColumnsPerFile(t *testing.T) {
+	dir := demo(t)
+	data, _ := os.ReadFile(filepath.Join(dir, "accounts.csv"))
+	header, rest, _ := strings.Cut(string(data), "\n")
+	os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(strings.Replace(header, "id", "account_key", 1)+"\n"+rest), 0o644)
+	out := filepath.Join(t.TempDir(), "scores.csv")
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out, "--col", "accounts.id=account_key"); code != 0 || !strings.Contains(stderr, "25 accounts scored") {
+		t.Errorf("--col accounts.id=account_key: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--out", out, "--col", "id=account_key"); code == 0 {
+		t.Errorf("a bare --col id=account_key maps the contacts' id too and must not succeed: exit 0\n%s", stderr)
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--col", "acounts.id=x"); code != exitUsage || !strings.Contains(stderr, "want one of accounts, contacts") {
+		t.Errorf("an unknown file: exit %d\n%s", code, stderr)
+	}
+}

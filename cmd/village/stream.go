@@ -101,13 +101,12 @@ func (in *inputs) openSorted(e *env) (*stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := ingest.Columns(in.cols)
 	if err := in.loadAccounts(e, b, paths["accounts"]); err != nil {
 		return nil, err
 	}
 	s := &stream{base: b}
 	contacts, closeContacts, err := openStream(paths["contacts"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[persona.Contact], error) {
-		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: cols, Catalog: b.cat, Titles: titles})
+		return ingest.Contacts(r, f, p, ingest.ContactOptions{Columns: in.cols.forFile("contacts"), Catalog: b.cat, Titles: titles})
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +116,7 @@ func (in *inputs) openSorted(e *env) (*stream, error) {
 	s.contacts = newGrouped(paths["contacts"], contacts.All(), func(c persona.Contact) string { return c.Account })
 	if paths["committee"] != "" {
 		seats, closeSeats, err := openStream(paths["committee"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[ingest.Seat], error) {
-			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: cols, Catalog: b.cat})
+			return ingest.Committee(r, f, p, ingest.CommitteeOptions{Columns: in.cols.forFile("committee"), Catalog: b.cat})
 		})
 		if err != nil {
 			s.close()
@@ -128,7 +127,7 @@ func (in *inputs) openSorted(e *env) (*stream, error) {
 		s.seats = newGrouped(paths["committee"], seats.All(), func(s ingest.Seat) string { return s.Account })
 	}
 	signals, closeSignals, err := openStream(paths["signals"], func(r io.Reader, f ingest.Format, p string) (*ingest.Reader[scoring.Signal], error) {
-		return ingest.Signals(r, f, p, cols)
+		return ingest.Signals(r, f, p, in.cols.forFile("signals"))
 	})
 	if err != nil {
 		s.close()
