@@ -181,6 +181,39 @@ func TestCalibrateWritesAModelScoreReads(t *testing.T) {
 			t.Fatalf("row %q: p_renew %v (want %v), interval %v..%v, at risk %v of ARR %v", l, p, want, lo, hi, atRisk, arr[f[0]])
 		}
 	}
+	// --sort risk: the largest ARR at risk first; --sort score: the lowest.
+	for _, tc := range []struct {
+		order string
+		col   func(n int) int
+		desc  bool
+	}{{"risk", func(n int) int { return n - 1 }, true}, {"score", func(int) int { return 2 }, false}} {
+		out, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--model", fitted, "--sort", tc.order)
+		lines := strings.Split(strings.TrimSpace(out), "\n")[1:]
+		if code != 0 || len(lines) != 400 {
+			t.Fatalf("--sort %s: exit %d, %d rows\n%s", tc.order, code, len(lines), stderr)
+		}
+		prev := math.Inf(1)
+		if !tc.desc {
+			prev = math.Inf(-1)
+		}
+		for _, l := range lines {
+			f := strings.Split(l, ",")
+			if f[1] != "true" {
+				continue
+			}
+			v, _ := strconv.ParseFloat(f[tc.col(len(f))], 64)
+			if (tc.desc && v > prev) || (!tc.desc && v < prev) {
+				t.Fatalf("--sort %s: %v after %v", tc.order, v, prev)
+			}
+			prev = v
+		}
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--sort", "risk"); code != exitUsage || !strings.Contains(stderr, "needs a model that carries its link") {
+		t.Errorf("--sort risk without a link: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := village(t, "score", "--dir", dir, "--at", "2026-01-01", "--sort", "score", "--sorted"); code != exitUsage {
+		t.Errorf("--sort score --sorted: exit %d\n%s", code, stderr)
+	}
 	// plan --objective renewal values answers by the fitted model's own link.
 	_, stderr, code = village(t, "plan", "--objective", "renewal", "--dir", dir, "--at", "2026-01-01", "--model", fitted, "--budget", "20", "--out", filepath.Join(dir, "plan.csv"))
 	plan, _ := os.ReadFile(filepath.Join(dir, "plan.csv"))

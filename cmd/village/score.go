@@ -172,6 +172,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	at := atFlag(fs)
 	asJSON := fs.Bool("json", false, "write JSON lines instead of CSV")
 	out := fs.String("out", "", "write to this file (whole or not at all) instead of stdout")
+	order := fs.String("sort", "input", "row order: input (the accounts file's), account (by ID), score (lowest first, unscored last) or risk (largest ARR at risk first; needs a model with a link, such as a fitted one)")
 	sorted := fs.Bool("sorted", false, "stream: the contacts, committee and signals files are grouped by account in the accounts file's order, so that memory holds one account at a time (a base of any size)")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -204,8 +205,16 @@ func runScore(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	results, unscored := scoreEach(ctx, e, b, accounts, t)
 	link := b.scorer.Model().Link
+	switch {
+	case !slices.Contains([]string{"input", "account", "score", "risk"}, *order):
+		return usageErr("--sort %q: want input, account, score or risk", *order)
+	case *order == "risk" && link == nil:
+		return usageErr("--sort risk needs a model that carries its link (village calibrate --model-out writes one)")
+	case *order != "input" && *sorted:
+		return usageErr("--sort %s needs the whole base in memory: not with --sorted", *order)
+	}
+	results, unscored := scoreEach(ctx, e, b, accounts, t)
 	arr := map[string]float64{}
 	if link != nil {
 		for _, a := range b.accounts {
@@ -227,12 +236,24 @@ func runScore(ctx context.Context, e *env, args []string) error {
 				cw.Write(rowColumns)
 			}
 		}
-		for r := range results {
-			tally.add(r)
-			rw := rowOf(r)
-			if link != nil {
-				rw.withMoney(r, link, arr[r.Account])
+		rows := func(yield func(row) bool) {
+			for r := range results {
+				tally.add(r)
+				rw := rowOf(r)
+				if link != nil {
+					rw.withMoney(r, link, arr[r.Account])
+				}
+				if !yield(rw) {
+					return
+				}
 			}
+		}
+		if *order != "input" {
+			all := slices.Collect(iter.Seq[row](rows))
+			slices.SortStableFunc(all, rowOrder(*order))
+			rows = slices.Values(all)
+		}
+		for rw := range rows {
 			var err error
 			switch {
 			case enc != nil:
@@ -280,6 +301,32 @@ func runScore(ctx context.Context, e *env, args []string) error {
 		return errStrict
 	}
 	return nil
+}
+
+// rowOrder compares rows for --sort: by account ID; by score, lowest
+// first and the accounts not scored last; or by ARR at risk, largest first,
+// those without last. Ties go by account ID.
+func rowOrder(order string) func(a, b row) int {
+	return func(a, b row) int {
+		var c int
+		switch order {
+		case "score":
+			c = cmp.Or(cmp.Compare(boolRank(!a.Scored), boolRank(!b.Scored)), cmp.Compare(a.Score, b.Score))
+		case "risk":
+			c = cmp.Compare(boolRank(a.ARRAtRisk == nil), boolRank(b.ARRAtRisk == nil))
+			if c == 0 && a.ARRAtRisk != nil {
+				c = cmp.Compare(*b.ARRAtRisk, *a.ARRAtRisk)
+			}
+		}
+		return cmp.Or(c, strings.Compare(a.Account, b.Account))
+	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // dropTally counts, over the results written, the accounts that heard
