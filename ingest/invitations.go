@@ -29,20 +29,16 @@ func Invitations(r io.Reader, format Format, file string, cols Columns) (*Reader
 		if v.Contact == "" {
 			return v, "contact", "missing value"
 		}
-		raw, col, reason := need(rec, "sent_at")
-		if reason != "" {
+		var col, reason string
+		if v.SentAt, col, reason = needTime(rec, "sent_at"); reason != "" {
 			return v, col, reason
-		}
-		var err error
-		if v.SentAt, err = parseTime(raw); err != nil {
-			return v, "sent_at", err.Error()
 		}
 		if v.SentAt.IsZero() {
 			return v, "sent_at", "the zero time (0001-01-01T00:00:00Z): not a time anyone sent"
 		}
-		if raw := rec.get("answered_at"); raw != "" {
-			if v.AnsweredAt, err = parseTime(raw); err != nil {
-				return v, "answered_at", err.Error()
+		if rec.get("answered_at") != "" {
+			if v.AnsweredAt, col, reason = needTime(rec, "answered_at"); reason != "" {
+				return v, col, reason
 			}
 			if v.AnsweredAt.IsZero() {
 				return v, "answered_at", "the zero time (0001-01-01T00:00:00Z), which reads as no answer"

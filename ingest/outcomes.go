@@ -42,13 +42,8 @@ func parseOutcome(rec record) (Outcome, string, string) {
 	default:
 		return o, "renewed", fmt.Sprintf("not true or false: %q", raw)
 	}
-	raw, col, reason = need(rec, "at")
-	if reason != "" {
+	if o.At, col, reason = needTime(rec, "at"); reason != "" {
 		return o, col, reason
-	}
-	var err error
-	if o.At, err = parseTime(raw); err != nil {
-		return o, "at", err.Error()
 	}
 	return o, "", ""
 }

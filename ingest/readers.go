@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/villagecx/village/persona"
 	"github.com/villagecx/village/scoring"
@@ -113,6 +114,20 @@ func needNumber(rec record, col string) (float64, string, string) {
 	return v, "", ""
 }
 
+// needTime returns the row's time in col (ParseTime's forms), or the
+// column and the reason it is missing or not a time.
+func needTime(rec record, col string) (time.Time, string, string) {
+	raw, c, reason := need(rec, col)
+	if reason != "" {
+		return time.Time{}, c, reason
+	}
+	t, err := parseTime(raw)
+	if err != nil {
+		return time.Time{}, col, err.Error()
+	}
+	return t, "", ""
+}
+
 func number(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -142,13 +157,8 @@ func parseSignal(rec record) (scoring.Signal, string, string) {
 	if s.Value, col, reason = needNumber(rec, "value"); reason != "" {
 		return s, col, reason
 	}
-	raw, col, reason := need(rec, "at")
-	if reason != "" {
+	if s.At, col, reason = needTime(rec, "at"); reason != "" {
 		return s, col, reason
-	}
-	var err error
-	if s.At, err = parseTime(raw); err != nil {
-		return s, "at", err.Error()
 	}
 	if s.Contact == "" && s.Persona == "" {
 		return s, "contact", "no contact and no persona"

@@ -102,6 +102,12 @@ type Fatigue struct {
 	MaxPerAccount int
 }
 
+// Recent reports whether someone last contacted at last (zero: never) was
+// contacted less than MinGap before at, and so is left out of a wave at at.
+func (f Fatigue) Recent(last, at time.Time) bool {
+	return f.MinGap > 0 && !last.IsZero() && at.Sub(last) < f.MinGap
+}
+
 // FatigueReport says, per stratum, what the fatigue rules did.
 type FatigueReport struct {
 	// Frame counts the units in the frame before the rules.
@@ -261,7 +267,7 @@ func applyFatigue(frame []FrameUnit, f Fatigue, at time.Time, rng *rand.Rand) ([
 	var counts []int
 	for i, u := range frame {
 		r.Frame[u.Stratum]++
-		if f.MinGap > 0 && !u.LastContacted.IsZero() && at.Sub(u.LastContacted) < f.MinGap {
+		if f.Recent(u.LastContacted, at) {
 			r.RecentlyContacted[u.Stratum]++
 			accountOf[i] = -1
 			continue

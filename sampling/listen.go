@@ -198,7 +198,7 @@ func PlanListeningPoisson(candidates []Candidate, opts ListeningOptions, minProb
 		}
 		if k := float64(opts.Fatigue.MaxPerAccount); k > 0 {
 			for a := range l.accounts {
-				ms := l.eligibleOf(a)
+				ms := l.byAccount.of(a)
 				var sum float64
 				for _, i := range ms {
 					sum += pi[i]
@@ -306,8 +306,6 @@ func bucketsOf(items []int32, key []int32, keys int) buckets {
 	return b
 }
 
-func (l *listening) eligibleOf(a int) []int32 { return l.byAccount.of(a) }
-
 // byGroup lists the eligible candidates of each group.
 func (l *listening) byGroup() buckets { return bucketsOf(l.eligible, l.groupOf, l.groups) }
 
@@ -375,7 +373,7 @@ func newListening(cands []Candidate, opts *ListeningOptions) (*listening, error)
 		}
 		all[i] = int32(i)
 		recent[i] = l.accountOf[i]
-		if gap := opts.Fatigue.MinGap; gap > 0 && !c.LastContacted.IsZero() && opts.At.Sub(c.LastContacted) < gap {
+		if opts.Fatigue.Recent(c.LastContacted, opts.At) {
 			l.recent++
 			recent[i] = -1
 			continue

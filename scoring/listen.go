@@ -19,7 +19,7 @@ type AnswerOptions struct {
 	// weight, the first of them on a tie.
 	Metric string
 	// Outcome maps an account score to what hinges on it, such as a fitted
-	// link's probability of renewal (calibrate.Link.Probability), so that
+	// model's probability of renewal (its Model.Link's Probability), so that
 	// an answer is worth more where the outcome is steep in the score; nil
 	// means the score itself. It must be finite on 0..100.
 	Outcome func(score float64) float64
@@ -53,9 +53,9 @@ type AnswerValue struct {
 	Value float64 `json:"value"`
 	// Evidence is the effective number of answers behind the persona's
 	// score before this one: its N plus the model's PriorStrength (the
-	// prior alone for a persona not heard). A second new answer from the
-	// persona is worth about Evidence*(Evidence+1)/((Evidence+1)*(Evidence+2))
-	// of the first under the one-level model (Var = Spread^2/(N+k)).
+	// prior alone for a persona not heard). Under the one-level model
+	// (Var = Spread^2/(N+k)) a second new answer from the persona is worth
+	// Evidence/(Evidence+2) of the first: sampling.DecayNormal.
 	Evidence float64 `json:"evidence"`
 }
 
@@ -153,8 +153,7 @@ func (s *Scorer) AnswerValues(acct persona.Account, signals []Signal, at time.Ti
 				return nil, base, fmt.Errorf("scoring: account %q: contact %q: probability of answering %v: %w", acct.ID, c.ID, av.Respond, ErrInvalidValue)
 			}
 		}
-		k := c.Persona
-		if m, ok := same[k]; ok && share && !heard[c.ID] {
+		if m, ok := same[c.Persona]; ok && share && !heard[c.ID] {
 			av.Move = m
 		} else {
 			sd := math.Sqrt(variance + s.model.Spread*s.model.Spread)
@@ -170,7 +169,7 @@ func (s *Scorer) AnswerValues(acct persona.Account, signals []Signal, at time.Ti
 				return nil, base, fmt.Errorf("scoring: account %q: contact %q: the outcome is not finite: %w", acct.ID, c.ID, ErrInvalidValue)
 			}
 			if share && !heard[c.ID] {
-				same[k] = av.Move
+				same[c.Persona] = av.Move
 			}
 		}
 		av.Value = av.Respond * av.Move

@@ -220,7 +220,7 @@ func planRenewal(ctx context.Context, e *env, b *base, o *renewalPlan) error {
 	if len(o.min) > 0 {
 		eligible := map[string]int{}
 		for _, c := range cands {
-			if o.fatigue.MinGap == 0 || c.LastContacted.IsZero() || o.at.Sub(c.LastContacted) >= o.fatigue.MinGap {
+			if !o.fatigue.Recent(c.LastContacted, o.at) {
 				eligible[c.Stratum]++
 			}
 		}
@@ -334,7 +334,7 @@ func summarise(e *env, plan *sampling.ListeningPlan, cands []sampling.Candidate,
 			by[c.Stratum] = t
 		}
 		t.candidates++
-		if o.fatigue.MinGap > 0 && !c.LastContacted.IsZero() && o.at.Sub(c.LastContacted) < o.fatigue.MinGap {
+		if o.fatigue.Recent(c.LastContacted, o.at) {
 			t.recent++
 		}
 	}
